@@ -1,0 +1,99 @@
+"""The backend registry: one small table from a target name to the module that implements it.
+
+A backend module registers itself with ``@register("keras")`` on a class that implements
+:class:`Backend`. Modules are imported only when their backend is asked for, so that
+``specdsl check`` never imports a framework.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Protocol
+
+from specdsl.check.analysis import Analysis
+
+# name -> module that registers it (imported lazily)
+MODULES = {
+    "keras": "specdsl.backends.keras",
+    "pytorch": "specdsl.backends.pytorch",
+    "onnx": "specdsl.backends.onnx",
+}
+
+_REGISTRY: dict[str, type] = {}
+
+
+class BackendError(Exception):
+    """A backend cannot do what was asked (unsupported layer kind, missing framework, ...)."""
+
+
+class Backend(Protocol):
+    name: str
+
+    def build(self, analysis: Analysis, out: Path) -> list[Path]:
+        """Write this target's artifacts (code or a model file) for the model; return paths."""
+        ...
+
+
+def register(name: str):
+    def deco(cls):
+        cls.name = name
+        _REGISTRY[name] = cls
+        return cls
+
+    return deco
+
+
+def names() -> list[str]:
+    return sorted(MODULES)
+
+
+def get(name: str) -> Backend:
+    if name not in MODULES:
+        from specdsl.check.diagnostics import did_you_mean
+
+        hint = did_you_mean(name, MODULES)
+        raise BackendError(
+            f"unknown backend '{name}' (known: {', '.join(names())})"
+            + (f"; {hint}" if hint else "")
+        )
+    if name not in _REGISTRY:
+        importlib.import_module(MODULES[name])
+    return _REGISTRY[name]()
+
+
+class KindTable:
+    """Per-backend table of one handler per IR layer class, filled by a decorator.
+
+    ``@EMIT.register(ir.Conv2D)`` registers; ``EMIT.lookup(layer)`` finds the handler or
+    raises a BackendError naming the kind, the backend and the spec position.
+    """
+
+    def __init__(self, backend: str):
+        self.backend = backend
+        self.table: dict[type, object] = {}
+
+    def register(self, *classes: type):
+        def deco(fn):
+            for cls in classes:
+                self.table[cls] = fn
+            return fn
+
+        return deco
+
+    def lookup(self, layer, source: str | None = None):
+        try:
+            return self.table[type(layer)]
+        except KeyError:
+            where = source or "<spec>"
+            if getattr(layer, "span", None) is not None:
+                where += f":{layer.span.line}:{layer.span.column}"
+            raise BackendError(
+                f"{where}: the {self.backend} backend does not support layer kind "
+                f"'{layer.kind}' (layer '{layer.name}')"
+            ) from None
+
+    def check_all(self, analysis: Analysis) -> None:
+        """Fail before anything is written if any layer of the model is unsupported."""
+        for info in analysis.flat():
+            self.lookup(info.layer, analysis.spec.source)

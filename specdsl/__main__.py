@@ -1,0 +1,3 @@
+from specdsl.cli import main
+
+main()

@@ -1,0 +1,132 @@
+"""The typed view of a model: every layer with its shapes, weights, MACs and trainable flag."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from specdsl import ir
+from specdsl.check.diagnostics import Diagnostics
+from specdsl.check.shapes import Shape, Weight
+
+
+@dataclass
+class LayerInfo:
+    layer: object  # an IR layer
+    input_shape: Shape
+    output_shape: Shape
+    weights: tuple[Weight, ...] = ()
+    macs: int = 0
+    trainable: bool = True
+    children: list[LayerInfo] = field(default_factory=list)  # a base's own layers
+    parent: str | None = None  # the base's name, for layers inside a base
+
+    @property
+    def name(self) -> str:
+        return self.layer.name
+
+    @property
+    def kind(self) -> str:
+        return self.layer.kind
+
+    @property
+    def path(self) -> str:
+        return f"{self.parent}/{self.name}" if self.parent else self.name
+
+    @property
+    def params(self) -> int:
+        if self.children:
+            return sum(c.params for c in self.children)
+        return sum(math.prod(w.shape) for w in self.weights)
+
+    @property
+    def trainable_params(self) -> int:
+        if self.children:
+            return sum(c.trainable_params for c in self.children)
+        if not self.trainable:
+            return 0
+        return sum(math.prod(w.shape) for w in self.weights if w.trainable)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.params - self.trainable_params
+
+    @property
+    def total_macs(self) -> int:
+        return sum(c.macs for c in self.children) if self.children else self.macs
+
+    @property
+    def activation_size(self) -> int:
+        """Values in this layer's output for one example."""
+        return math.prod(self.output_shape)
+
+
+@dataclass
+class StageInfo:
+    stage: ir.Stage
+    trainable_params: int
+    non_trainable_params: int
+    trainable: dict[str, bool]  # path -> trainable
+
+
+@dataclass
+class Analysis:
+    spec: ir.ModelSpec
+    layers: list[LayerInfo]
+    diagnostics: Diagnostics
+    stages: list[StageInfo] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics.has_errors
+
+    @property
+    def input_shape(self) -> Shape:
+        return tuple(self.spec.input_shape or ())
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.layers[-1].output_shape if self.layers else self.input_shape
+
+    @property
+    def total_params(self) -> int:
+        return sum(i.params for i in self.layers)
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(i.trainable_params for i in self.layers)
+
+    @property
+    def non_trainable_params(self) -> int:
+        return self.total_params - self.trainable_params
+
+    @property
+    def macs(self) -> int:
+        return sum(i.total_macs for i in self.layers)
+
+    def flat(self) -> list[LayerInfo]:
+        """Every leaf layer in order, a base's own layers in place of the base."""
+        out: list[LayerInfo] = []
+        for info in self.layers:
+            out.extend(info.children if info.children else [info])
+        return out
+
+    def weights(self) -> list[tuple[str, Weight, LayerInfo]]:
+        """Every weight as (canonical key ``<layer>/<weight>``, weight, layer)."""
+        return [(f"{i.name}/{w.name}", w, i) for i in self.flat() for w in i.weights]
+
+    def find(self, name: str) -> LayerInfo | None:
+        for info in self.layers:
+            if info.name == name:
+                return info
+            for child in info.children:
+                if child.name == name:
+                    return child
+        return None
+
+    @property
+    def base(self) -> LayerInfo | None:
+        for info in self.layers:
+            if info.kind == "base":
+                return info
+        return None

@@ -1,0 +1,69 @@
+"""What every command shares: loading specs with diagnostics, exit codes, consoles."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from specdsl.check.diagnostics import Diagnostic, SpecError, render_all
+
+EXIT_OK, EXIT_SPEC, EXIT_USAGE = 0, 1, 2
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = EXIT_SPEC):
+    """One clear line on stderr and the exit code; never a traceback."""
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(code)
+
+
+def require_file(path: Path) -> Path:
+    if not path.exists():
+        fail(f"no such file: {path}", EXIT_USAGE)
+    if path.is_dir():
+        fail(f"{path} is a folder; give a .spec file", EXIT_USAGE)
+    return path
+
+
+def print_diagnostics(diags: list[Diagnostic], source: str | None, fmt: str = "text") -> None:
+    if fmt == "json":
+        from specdsl.check.diagnostics import to_json
+
+        print(to_json(diags))
+        return
+    if diags:
+        print(render_all(diags, source), file=sys.stderr)
+
+
+def sort_key(d: Diagnostic):
+    return (d.file or "", d.span.line if d.span else 0, d.span.column if d.span else 0)
+
+
+def load_checked(path: Path):
+    """Parse and check a spec file; on errors print them all and exit 1."""
+    from specdsl.check.analyze import analyze
+    from specdsl.syntax.parse import parse_with_diagnostics, read_spec_text
+
+    require_file(path)
+    try:
+        text = read_spec_text(path)
+    except SpecError as e:
+        print_diagnostics(e.diagnostics, None)
+        raise typer.Exit(EXIT_SPEC) from None
+    spec, diags = parse_with_diagnostics(text, str(path))
+    if spec is not None and not diags.has_errors:
+        analysis = analyze(spec, diags)
+    else:
+        analysis = None
+    items = sorted((d.with_file(str(path)) for d in diags), key=sort_key)
+    if any(d.severity == "error" for d in items):
+        print_diagnostics(items, text)
+        raise typer.Exit(EXIT_SPEC)
+    if items:
+        print_diagnostics(items, text)
+    return analysis

@@ -1,0 +1,50 @@
+"""``specdsl fmt FILE...``: rewrite specs in canonical form (``--check`` only reports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from specdsl.cli.app import app
+from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, print_diagnostics, sort_key
+
+
+@app.command()
+def fmt(
+    files: list[Path] = typer.Argument(..., help="Spec files to format in place."),
+    check: bool = typer.Option(
+        False, "--check", help="Change nothing; exit 1 if a file would change."
+    ),
+    stdout: bool = typer.Option(
+        False, "--stdout", help="Print the formatted text instead of writing."
+    ),
+) -> None:
+    """Format specs canonically; comments are kept."""
+    from specdsl.syntax.format import format_spec
+    from specdsl.syntax.parse import parse_with_diagnostics
+
+    changed = []
+    for path in files:
+        if not path.is_file():
+            fail(f"no such spec file: {path}", EXIT_USAGE)
+        text = path.read_text(encoding="utf-8")
+        spec, diags = parse_with_diagnostics(text, str(path))
+        if spec is None or diags.has_errors:
+            items = sorted(
+                (d.with_file(str(path)) for d in diags if d.severity == "error"), key=sort_key
+            )
+            print_diagnostics(items, text)
+            raise typer.Exit(EXIT_SPEC)
+        new = format_spec(spec, text)
+        if stdout:
+            print(new, end="")
+            continue
+        if new != text:
+            changed.append(path)
+            if not check:
+                path.write_text(new, encoding="utf-8")
+    for path in changed:
+        typer.echo(f"{'would reformat' if check else 'reformatted'} {path}")
+    if check and changed:
+        raise typer.Exit(EXIT_SPEC)

@@ -1,0 +1,61 @@
+"""``specdsl summary FILE``: a table like Keras's ``model.summary()``, plus MACs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from specdsl.cli.app import app
+from specdsl.cli.common import EXIT_USAGE, fail, load_checked, out
+
+
+@app.command()
+def summary(
+    file: Path = typer.Argument(..., help="The spec file."),
+    expand: bool = typer.Option(False, "--expand", "-e", help="Show the layers inside a base."),
+    format: str = typer.Option("table", "--format", help="table, plain or json."),
+) -> None:
+    """Print every layer's output shape, parameters, MACs and trainable flag, and the totals."""
+    from specdsl.review import summary as s
+
+    if format not in ("table", "plain", "json"):
+        fail(f"unknown format '{format}' (table, plain or json)", EXIT_USAGE)
+    a = load_checked(file)
+    if format == "json":
+        print(json.dumps(s.as_json(a, expand=True), indent=2))
+        return
+    if format == "plain":
+        print(s.plain(a, expand), end="")
+        return
+    from rich.table import Table
+
+    table = Table(title=f'Model: "{a.spec.name}"', title_justify="left")
+    table.add_column("Layer (type)")
+    table.add_column("Output Shape")
+    table.add_column("Param #", justify="right")
+    table.add_column("MACs", justify="right")
+    table.add_column("Trainable", justify="center")
+    for r in s.rows(a, expand):
+        name = ("  └ " if r.depth else "") + r.type_text
+        flag = "[green]yes[/]" if r.trainable else "[red]no[/]"
+        if r.keras_class == "InputLayer" or (r.params == 0 and r.trainable):
+            flag = "-" if r.params == 0 else flag
+        table.add_row(name, r.shape_text, f"{r.params:,}", f"{r.macs:,}" if r.macs else "0", flag)
+    out.print(table)
+    t = s.totals(a)
+    out.print(f" Total params: {t['total_params']:,} ({s.human_bytes(4 * t['total_params'])})")
+    out.print(
+        f" Trainable params: {t['trainable_params']:,} ({s.human_bytes(4 * t['trainable_params'])})"
+    )
+    out.print(
+        f" Non-trainable params: {t['non_trainable_params']:,} "
+        f"({s.human_bytes(4 * t['non_trainable_params'])})"
+    )
+    out.print(f" MACs per example: {t['macs']:,}")
+    for st in a.stages:
+        out.print(
+            f" stage {st.stage.name}: trainable {st.trainable_params:,}, "
+            f"frozen {st.non_trainable_params:,}"
+        )

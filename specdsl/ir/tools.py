@@ -1,0 +1,38 @@
+"""Helpers over the IR: comparison that ignores where things were written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def strip_spans(node: BaseModel) -> dict[str, Any]:
+    """The node as plain data without source spans, file names or printing hints."""
+    return _strip(node.model_dump(mode="json"))
+
+
+def _strip(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {
+            k: _strip(v)
+            for k, v in obj.items()
+            if k not in ("span", "source", "text", "field_spans")
+        }
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    return obj
+
+
+def ir_equal(a: BaseModel, b: BaseModel) -> bool:
+    """True when two IR trees describe the same thing, wherever they were written."""
+    return strip_spans(a) == strip_spans(b)
+
+
+def spec_hash(node: BaseModel) -> str:
+    """A short hash of what the spec means (not how it is written): sha256 of canonical JSON."""
+    import hashlib
+    import json
+
+    data = json.dumps(strip_spans(node), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()[:16]

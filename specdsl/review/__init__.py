@@ -1,0 +1,1 @@
+"""Tools for people who read models: summary, diff, graph, cost, importers."""

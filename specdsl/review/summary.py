@@ -1,0 +1,114 @@
+"""Summary rows like Keras's ``model.summary()``, plus MACs and the trainable split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from specdsl.check.analysis import Analysis, LayerInfo
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    keras_class: str
+    output_shape: tuple[int, ...]
+    params: int
+    trainable_params: int
+    macs: int
+    trainable: bool
+    depth: int  # 0: the model's own layers, 1: inside a base
+
+    @property
+    def shape_text(self) -> str:
+        return "(" + ", ".join(["None", *map(str, self.output_shape)]) + ")"
+
+    @property
+    def type_text(self) -> str:
+        return f"{self.name} ({self.keras_class})"
+
+
+def _row(info: LayerInfo, depth: int) -> Row:
+    return Row(
+        info.name,
+        info.layer.keras_class,
+        info.output_shape,
+        info.params,
+        info.trainable_params,
+        info.total_macs,
+        info.trainable,
+        depth,
+    )
+
+
+def rows(a: Analysis, expand: bool = False) -> list[Row]:
+    """One row per layer, Keras order, the input layer first. ``expand``: a base's layers too."""
+    out = [Row("input_layer", "InputLayer", a.input_shape, 0, 0, 0, True, 0)]
+    for info in a.layers:
+        out.append(_row(info, 0))
+        if expand:
+            out.extend(_row(c, 1) for c in info.children)
+    return out
+
+
+def human_bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.2f} {unit}" if unit != "B" else f"{n} B"
+        n /= 1024
+    return f"{n:.2f} GB"  # pragma: no cover
+
+
+def totals(a: Analysis) -> dict[str, int]:
+    return {
+        "total_params": a.total_params,
+        "trainable_params": a.trainable_params,
+        "non_trainable_params": a.non_trainable_params,
+        "macs": a.macs,
+    }
+
+
+def as_json(a: Analysis, expand: bool = True) -> dict:
+    return {
+        "model": a.spec.name,
+        "input_shape": list(a.input_shape),
+        "output_shape": list(a.output_shape),
+        "layers": [
+            {
+                "name": r.name,
+                "class": r.keras_class,
+                "output_shape": list(r.output_shape),
+                "params": r.params,
+                "trainable_params": r.trainable_params,
+                "macs": r.macs,
+                "trainable": r.trainable,
+                "depth": r.depth,
+            }
+            for r in rows(a, expand)
+        ],
+        **totals(a),
+        "stages": [
+            {
+                "name": s.stage.name,
+                "trainable_params": s.trainable_params,
+                "non_trainable_params": s.non_trainable_params,
+            }
+            for s in a.stages
+        ],
+    }
+
+
+def plain(a: Analysis, expand: bool = True) -> str:
+    """A stable plain-text summary (no colors, no box drawing): for git textconv and logs."""
+    lines = [f'Model: "{a.spec.name}"', f"input: {'x'.join(map(str, a.input_shape))}"]
+    for r in rows(a, expand)[1:]:
+        flag = "" if r.trainable else "  [frozen]"
+        lines.append(
+            f"{'  ' * r.depth}{r.type_text:<40} {r.shape_text:<22} params={r.params:,} "
+            f"macs={r.macs:,}{flag}"
+        )
+    t = totals(a)
+    lines.append(
+        f"total params: {t['total_params']:,}  trainable: {t['trainable_params']:,}  "
+        f"non-trainable: {t['non_trainable_params']:,}  MACs: {t['macs']:,}"
+    )
+    return "\n".join(lines) + "\n"

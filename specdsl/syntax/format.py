@@ -1,0 +1,295 @@
+"""The canonical printer: IR -> spec text. ``parse(format(x)) == parse(x)``; idempotent.
+
+Statements come out in a fixed order (header, layers, freezing, training, stages), one per
+line, in their shortest form; consecutive augmentation layers share one ``augment`` line.
+Comments of the source are kept: a whole-line comment stays before the statement it
+preceded, a trailing comment stays on its statement's line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from specdsl import ir
+from specdsl.syntax.errors import split_statements
+
+
+@dataclass
+class Line:
+    text: str
+    anchor: int | None  # source line it came from, for placing comments
+    indent: int = 0
+
+
+def fmt_num(x: float) -> str:
+    if float(x).is_integer() and abs(x) < 1e6:
+        return str(int(x))
+    r = repr(float(x))
+    if "e" in r:
+        mant, exp = r.split("e")
+        r = f"{mant}e{int(exp)}"
+    return r
+
+
+def _line(node) -> int | None:
+    span = getattr(node, "span", None)
+    return span.line if span else None
+
+
+def _kernel(pair: tuple[int, int], prefix: str) -> str:
+    return f"{prefix}{pair[0]}" if pair[0] == pair[1] else f"{prefix}{pair[0]}x{pair[1]}"
+
+
+def layer_text(layer) -> str:
+    """The statement for one layer, without its name."""
+    k = layer.kind
+    if k == "conv":
+        parts = [f"conv {layer.filters}", _kernel(layer.kernel, "k")]
+        if layer.strides != (1, 1):
+            parts.append(_kernel(layer.strides, "s"))
+        if layer.padding == "same":
+            parts.append("same")
+        if not layer.use_bias:
+            parts.append("nobias")
+        if layer.activation:
+            parts.append(layer.activation)
+        return " ".join(parts)
+    if k in ("maxpool", "avgpool"):
+        word = "pool" if k == "maxpool" else "avgpool"
+        parts = [f"{word} {layer.pool[0]}"]
+        if layer.strides is not None:
+            parts.append(_kernel(layer.strides, "s"))
+        if layer.padding == "same":
+            parts.append("same")
+        return " ".join(parts)
+    if k in ("globalavgpool", "globalmaxpool", "flatten"):
+        return k
+    if k == "dense":
+        parts = [f"dense {layer.units}"]
+        if layer.activation:
+            parts.append(layer.activation)
+        if not layer.use_bias:
+            parts.append("nobias")
+        return " ".join(parts)
+    if k == "dropout":
+        return f"dropout {fmt_num(layer.rate)}"
+    if k == "batchnorm":
+        parts = ["batchnorm"]
+        if layer.momentum != 0.99:
+            parts.append(f"momentum={fmt_num(layer.momentum)}")
+        if layer.epsilon != 0.001:
+            parts.append(f"epsilon={fmt_num(layer.epsilon)}")
+        return " ".join(parts)
+    if k == "activation":
+        return f"activation {layer.activation}"
+    if k == "rescale":
+        text = layer.text if layer.text and "/" in layer.text else fmt_num(layer.scale)
+        return f"rescale {text}" + (f" offset={fmt_num(layer.offset)}" if layer.offset else "")
+    if k == "preprocess":
+        return f"preprocess {layer.mode}"
+    if k == "base":
+        parts = [f"base {layer.arch}"]
+        if layer.weights is not None:
+            w = layer.weights
+            parts.append(f"weights={w}" if w.isidentifier() else f'weights="{_escape(w)}"')
+        return " ".join(parts)
+    return aug_text(layer)
+
+
+def aug_text(layer) -> str:
+    if layer.kind == "flip":
+        return f"flip {layer.mode}"
+    return f"{layer.kind} {fmt_num(layer.factor)}"
+
+
+def _escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _label(s: str) -> str:
+    import re
+
+    return s if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*|\d+", s) else f'"{_escape(s)}"'
+
+
+def _layer_lines(layers) -> list[Line]:
+    out: list[Line] = []
+    counters: dict[str, int] = {}
+    group: list = []
+
+    def flush():
+        if group:
+            out.append(Line("augment " + "; ".join(aug_text(g) for g in group), _line(group[0])))
+            group.clear()
+
+    for layer in layers:
+        prefix = layer.arch if layer.kind == "base" else ir.KERAS_AUTONAME[layer.kind]
+        n = counters.get(prefix, 0)
+        auto = prefix if n == 0 else f"{prefix}_{n}"
+        is_auto = layer.name == auto
+        if is_auto:
+            counters[prefix] = n + 1
+        if layer.kind in ir.AUGMENT_KINDS and is_auto:
+            group.append(layer)
+            continue
+        flush()
+        if layer.kind in ir.AUGMENT_KINDS:
+            out.append(Line(f"{layer.name}: augment {aug_text(layer)}", _line(layer)))
+        elif layer.kind == "base":
+            text = layer_text(layer) + ("" if is_auto else f' name="{_escape(layer.name)}"')
+            out.append(Line(text, _line(layer)))
+        else:
+            out.append(
+                Line(("" if is_auto else f"{layer.name}: ") + layer_text(layer), _line(layer))
+            )
+    flush()
+    return out
+
+
+def _optimizer(opt: ir.Optimizer) -> str:
+    return f"optimizer {opt.name}" + (
+        f" lr={fmt_num(opt.learning_rate)}" if opt.learning_rate is not None else ""
+    )
+
+
+def _training_lines(t: ir.Training) -> list[Line]:
+    spans = t.field_spans
+    out: list[Line] = []
+
+    def add(key: str, text: str) -> None:
+        s = spans.get(key)
+        out.append(Line(text, s.line if s else None))
+
+    if t.loss:
+        add("loss", f"loss {t.loss}")
+    if "optimizer" in spans or t.optimizer != ir.Optimizer():
+        add("optimizer", _optimizer(t.optimizer))
+    if t.metrics:
+        add("metrics", "metrics " + ", ".join(t.metrics))
+    if t.epochs is not None:
+        add("epochs", f"epochs {t.epochs}")
+    if t.batch_size is not None:
+        add("batch_size", f"batch {t.batch_size}")
+    if t.checkpoint is not None:
+        m = t.checkpoint.monitor
+        add("checkpoint", f"checkpoint best {m}" if m else "checkpoint none")
+    if t.strategy != "fit" or "strategy" in spans:
+        add("strategy", f"strategy {t.strategy}")
+    return out
+
+
+def _stage_lines(stage: ir.Stage) -> list[Line]:
+    out = [Line(f"stage {stage.name}:", _line(stage))]
+    for op in stage.freeze:
+        out.append(Line(op.text(), _line(op), 2))
+    if stage.optimizer is not None:
+        out.append(Line(_optimizer(stage.optimizer), _line(stage.optimizer), 2))
+    if stage.epochs is not None:
+        out.append(Line(f"epochs {stage.epochs}", None, 2))
+    return out
+
+
+def format_spec(spec: ir.ModelSpec, source: str | None = None) -> str:
+    """Canonical text of a spec; with the original ``source``, its comments are kept."""
+    header = [Line(f"model {spec.name}", None)]
+    if spec.input_shape:
+        header.append(Line("input " + "x".join(map(str, spec.input_shape)), None))
+    if spec.classes:
+        header.append(Line("classes " + " ".join(_label(c) for c in spec.classes), None))
+    groups = [header, _layer_lines(spec.layers), [Line(op.text(), _line(op)) for op in spec.freeze]]
+    groups.append(_training_lines(spec.training))
+    for stage in spec.training.stages:
+        groups.append(_stage_lines(stage))
+    groups = [g for g in groups if g]
+    comments = _comments(source) if source else []
+    return _render(groups, comments, source)
+
+
+def _comments(source: str) -> list[tuple[int, str, bool]]:
+    """(line, text, whole_line) for every comment of the source."""
+    code_lines = set()
+    for start, end in split_statements(source):
+        first = source.count("\n", 0, start) + 1
+        code_lines.add(first)
+    out = []
+    for i, raw in enumerate(source.splitlines(), start=1):
+        pos = _comment_start(raw)
+        if pos is None:
+            continue
+        whole = not raw[:pos].strip()
+        out.append((i, raw[pos:].rstrip(), whole))
+    return out
+
+
+def _comment_start(line: str) -> int | None:
+    in_string = False
+    for i, c in enumerate(line):
+        if in_string:
+            if c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c == "#":
+            return i
+    return None
+
+
+def _render(groups: list[list[Line]], comments, source: str | None) -> str:
+    # Header statements: anchor them to their source lines when the source has them.
+    if source:
+        _anchor_header(groups[0], source)
+    trailing = {ln: text for ln, text, whole in comments if not whole}
+    leading = sorted((ln, text) for ln, text, whole in comments if whole)
+    out: list[str] = []
+    used_trailing: set[int] = set()
+    for gi, group in enumerate(groups):
+        if gi:
+            out.append("")
+        for line in group:
+            if line.anchor is not None:
+                while leading and leading[0][0] < line.anchor:
+                    _, text = leading.pop(0)
+                    if (
+                        out
+                        and out[-1] != ""
+                        and gi
+                        and line is group[0]
+                        and not _is_comment(out[-1])
+                    ):
+                        out.append("")
+                    out.append(" " * line.indent + text)
+            text = " " * line.indent + line.text
+            if line.anchor in trailing and line.anchor not in used_trailing:
+                text += "  " + trailing[line.anchor]
+                used_trailing.add(line.anchor)
+            out.append(text)
+    if leading:
+        out.append("")
+        out.extend(text for _, text in leading)
+    for ln, text in sorted(trailing.items()):
+        if ln not in used_trailing:
+            out.append(text)
+    # Collapse blank runs created around moved comments.
+    cleaned: list[str] = []
+    for line in out:
+        if line == "" and (not cleaned or cleaned[-1] == ""):
+            continue
+        cleaned.append(line)
+    while cleaned and cleaned[-1] == "":
+        cleaned.pop()
+    return "\n".join(cleaned) + "\n"
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _anchor_header(header: list[Line], source: str) -> None:
+    words = {"model": None, "input": None, "classes": None}
+    for i, raw in enumerate(source.splitlines(), start=1):
+        for stmt in raw.split(";"):
+            w = stmt.strip().split(" ", 1)[0]
+            if w in words and words[w] is None:
+                words[w] = i
+    for line in header:
+        line.anchor = words.get(line.text.split(" ", 1)[0])

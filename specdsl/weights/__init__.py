@@ -1,0 +1,1 @@
+"""Weights: specdsl's backend-neutral checkpoint and converters from framework files."""
