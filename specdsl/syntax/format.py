@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from specdsl import ir
-from specdsl.syntax.errors import split_statements
 
 
 @dataclass
@@ -207,10 +206,6 @@ def format_spec(spec: ir.ModelSpec, source: str | None = None) -> str:
 
 def _comments(source: str) -> list[tuple[int, str, bool]]:
     """(line, text, whole_line) for every comment of the source."""
-    code_lines = set()
-    for start, end in split_statements(source):
-        first = source.count("\n", 0, start) + 1
-        code_lines.add(first)
     out = []
     for i, raw in enumerate(source.splitlines(), start=1):
         pos = _comment_start(raw)
