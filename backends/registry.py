@@ -8,6 +8,7 @@ A backend module registers itself with ``@register("keras")`` on a class that im
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -27,11 +28,28 @@ class BackendError(Exception):
     """A backend cannot do what was asked (unsupported layer kind, missing framework, ...)."""
 
 
+@dataclass(frozen=True)
+class TrainOptions:
+    """What ``specdsl train`` passes to a backend; None means "as the spec says"."""
+
+    data: Path  # an image folder (train/ validation/ test/) or an MNIST idx folder
+    run_dir: Path  # everything of the run goes here
+    epochs: int | None = None  # override the spec's epochs (every stage)
+    batch_size: int | None = None
+    limit: int | None = None  # at most this many examples per split (quick runs, tests)
+    weights: Path | None = None  # base weights file overriding the spec's weights=
+    seed: int = 0
+
+
 class Backend(Protocol):
     name: str
 
     def build(self, analysis: Analysis, out: Path) -> list[Path]:
         """Write this target's artifacts (code or a model file) for the model; return paths."""
+        ...
+
+    def train(self, analysis: Analysis, options: TrainOptions) -> Path:
+        """Train as the spec says; return the run folder. Only training backends have it."""
         ...
 
 
