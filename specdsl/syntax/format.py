@@ -237,6 +237,8 @@ def _render(groups: list[list[Line]], comments, source: str | None) -> str:
     leading = sorted((ln, text) for ln, text, whole in comments if whole)
     out: list[str] = []
     used_trailing: set[int] = set()
+    # A trailing comment goes with the last statement printed from its source line.
+    last_of_line = {line.anchor: id(line) for group in groups for line in group}
     for gi, group in enumerate(groups):
         if gi:
             out.append("")
@@ -254,7 +256,7 @@ def _render(groups: list[list[Line]], comments, source: str | None) -> str:
                         out.append("")
                     out.append(" " * line.indent + text)
             text = " " * line.indent + line.text
-            if line.anchor in trailing and line.anchor not in used_trailing:
+            if line.anchor in trailing and last_of_line.get(line.anchor) == id(line):
                 text += "  " + trailing[line.anchor]
                 used_trailing.add(line.anchor)
             out.append(text)

@@ -486,7 +486,8 @@ class Lowerer:
         self._set_training("checkpoint", ir.Checkpoint(monitor=monitor, span=span_of(t)), t)
 
     def s_strategy(self, t: Tree) -> None:
-        self._set_training("strategy", self._word(t.children[0], STRATEGIES, "strategy"), t)
+        word = self._word(t.children[0], STRATEGIES, "strategy")
+        self._set_training("strategy", word if word in STRATEGIES else "fit", t)
 
     def s_stage_stmt(self, t: Tree) -> None:
         name = str(t.children[0])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from lark import Tree
 from lark.exceptions import UnexpectedInput
+from pydantic import ValidationError
 
 from specdsl import ir
 from specdsl.check.diagnostics import Diagnostic, Diagnostics, SpecError
@@ -56,7 +57,13 @@ def parse_with_diagnostics(
         failed = True
     default = name or (Path(file).stem if file else "model")
     default = default if default.isidentifier() else "model"
-    spec = Lowerer(diags, default, load_zoo_spec).lower(tree)
+    try:
+        spec = Lowerer(diags, default, load_zoo_spec).lower(tree)
+    except ValidationError as e:  # a value no check caught: still a diagnostic, not a traceback
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        diags.error(f"invalid value for {where}: {first['msg']}")
+        return None, diags
     if failed:
         if not diags.has_errors:  # pragma: no cover - the whole failed but no piece did
             diags.error("the spec could not be parsed")
