@@ -29,6 +29,7 @@ def summary(
     if format == "plain":
         print(s.plain(a, expand), end="")
         return
+    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f'Model: "{a.spec.name}"', title_justify="left")
@@ -43,7 +44,8 @@ def summary(
         if r.keras_class == "InputLayer" or (r.params == 0 and r.trainable):
             flag = "-" if r.params == 0 else flag
         table.add_row(name, r.shape_text, f"{r.params:,}", f"{r.macs:,}" if r.macs else "0", flag)
-    out.print(table)
+    console = out if out.is_terminal else Console(highlight=False, width=120)
+    console.print(table)
     t = s.totals(a)
     out.print(f" Total params: {t['total_params']:,} ({s.human_bytes(4 * t['total_params'])})")
     out.print(

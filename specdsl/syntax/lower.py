@@ -191,7 +191,7 @@ class Lowerer:
             self.d.error(
                 f"unknown activation '{name}'",
                 span_of(tok),
-                hint=did_you_mean(name, ACTIVATIONS),
+                hint=did_you_mean(name, ACTIVATIONS + ("same", "valid", "nobias")),
                 expected="a Keras activation: " + ", ".join(ACTIVATIONS[:6]) + ", ...",
             )
         return name
