@@ -52,6 +52,8 @@ def rule(*classes: type):
 
 
 def fmt_shape(shape: Shape) -> str:
+    if len(shape) == 1:
+        return f"a flat vector of {shape[0]} values"
     return "x".join(str(s) for s in shape) if shape else "a scalar"
 
 

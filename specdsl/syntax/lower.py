@@ -85,7 +85,7 @@ class Lowerer:
                 continue
             if self.stages and stmt.data not in STAGE_STATEMENTS and stmt.data != "stage_stmt":
                 self.d.error(
-                    f"'{_stmt_word(stmt)}' cannot appear inside stage '{self.stages[-1]['name']}'",
+                    f"{_stmt_word(stmt)} cannot appear inside stage '{self.stages[-1]['name']}'",
                     span_of(stmt),
                     expected="freeze, unfreeze, optimizer or epochs (or a new 'stage NAME:')",
                     hint="put layers and the other training settings before the first stage",
@@ -427,7 +427,7 @@ class Lowerer:
     # ---- training ----------------------------------------------------------------
     def _set_training(self, key: str, value, t: Tree) -> None:
         if key in self.training:
-            self.d.error(f"'{_stmt_word(t)}' is given twice", span_of(t))
+            self.d.error(f"{_stmt_word(t)} is given twice", span_of(t))
         self.training[key] = value
         self.field_spans[key] = span_of(t)
         if self.training_span is None:
@@ -497,18 +497,5 @@ class Lowerer:
 
 
 def _stmt_word(t: Tree) -> str:
-    return {
-        "layer_stmt": "a layer",
-        "augment_stmt": "augment",
-        "base_stmt": "base",
-        "model_stmt": "model",
-        "input_stmt": "input",
-        "classes_stmt": "classes",
-        "batch": "batch",
-        "loss": "loss",
-        "metrics": "metrics",
-        "checkpoint": "checkpoint",
-        "strategy": "strategy",
-        "epochs": "epochs",
-        "optimizer": "optimizer",
-    }.get(t.data, t.data)
+    words = {"layer_stmt": "a layer", "augment_stmt": "'augment'"}
+    return words.get(t.data, "'" + t.data.removesuffix("_stmt") + "'")
