@@ -16,6 +16,12 @@ def summary(
     file: Path = typer.Argument(..., help="The spec file."),
     expand: bool = typer.Option(False, "--expand", "-e", help="Show the layers inside a base."),
     format: str = typer.Option("table", "--format", help="table, plain or json."),
+    cost: bool = typer.Option(
+        False, "--cost", help="Add activation memory and receptive field per layer."
+    ),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", "-b", min=1, help="Batch for activation memory (implies --cost)."
+    ),
 ) -> None:
     """Print every layer's output shape, parameters, MACs and trainable flag, and the totals."""
     from specdsl.review import summary as s
@@ -23,11 +29,23 @@ def summary(
     if format not in ("table", "plain", "json"):
         fail(f"unknown format '{format}' (table, plain or json)", EXIT_USAGE)
     a = load_checked(file)
+    report = None
+    if cost or batch_size is not None:
+        from specdsl.review.cost import cost_report
+
+        report = cost_report(a, batch_size)
     if format == "json":
-        print(json.dumps(s.as_json(a, expand=True), indent=2))
+        data = s.as_json(a, expand=True)
+        if report is not None:
+            data["cost"] = report.as_json()
+        print(json.dumps(data, indent=2))
         return
     if format == "plain":
         print(s.plain(a, expand), end="")
+        if report is not None:
+            from specdsl.review.cost import plain
+
+            print(plain(report, expand), end="")
         return
     from rich.console import Console
     from rich.table import Table
@@ -38,12 +56,25 @@ def summary(
     table.add_column("Param #", justify="right")
     table.add_column("MACs", justify="right")
     table.add_column("Trainable", justify="center")
+    if report is not None:
+        from specdsl.review.cost import by_layer, human_bytes
+
+        costs = by_layer(report)
+        table.add_column("Activations", justify="right")
+        table.add_column("Receptive field", justify="right")
     for r in s.rows(a, expand):
         name = ("  └ " if r.depth else "") + r.type_text
         flag = "[green]yes[/]" if r.trainable else "[red]no[/]"
         if r.keras_class == "InputLayer" or (r.params == 0 and r.trainable):
             flag = "-" if r.params == 0 else flag
-        table.add_row(name, r.shape_text, f"{r.params:,}", f"{r.macs:,}" if r.macs else "0", flag)
+        cells = [name, r.shape_text, f"{r.params:,}", f"{r.macs:,}" if r.macs else "0", flag]
+        if report is not None:
+            c = costs.get((r.depth, r.name))
+            if r.depth == 0 and r.keras_class == "InputLayer":
+                cells += [human_bytes(report.input_bytes), "1"]
+            else:
+                cells += [human_bytes(c.activation_bytes), c.field.text()] if c else ["", ""]
+        table.add_row(*cells)
     console = out if out.is_terminal else Console(highlight=False, width=120)
     console.print(table)
     t = s.totals(a)
@@ -56,6 +87,13 @@ def summary(
         f"({s.human_bytes(4 * t['non_trainable_params'])})"
     )
     out.print(f" MACs per example: {t['macs']:,}")
+    if report is not None:
+        out.print(
+            f" Activation memory (batch {report.batch_size}, float32): "
+            f"{human_bytes(report.activation_bytes)} all outputs, "
+            f"peak {human_bytes(report.peak_bytes)}; receptive field "
+            f"{report.output_field.text()} (size /jump)"
+        )
     for st in a.stages:
         out.print(
             f" stage {st.stage.name}: trainable {st.trainable_params:,}, "

@@ -1,0 +1,265 @@
+"""The cost of a model, layer by layer: parameters, MACs, activation memory, receptive field.
+
+Activation memory is the size of each layer's output for ``batch_size`` examples in float32
+(4 bytes a value). The receptive field follows the standard recurrence over the spatial layers
+(Dumoulin & Visin; Araujo et al., "Computing receptive fields of CNNs"), per axis::
+
+    jump_out  = jump_in * stride
+    size_out  = size_in + (kernel - 1) * jump_in
+    start_out = start_in + ((kernel - 1) / 2 - pad_before) * jump_in
+
+``size`` is how many input pixels one output value sees, ``jump`` the distance in input pixels
+between neighbouring output values, ``start`` the input coordinate of the centre of the first
+output value. ``pad_before`` is Keras's: 0 for ``valid``; for ``same`` half the total padding
+``max((out - 1) * stride + kernel - in, 0)``, rounded down. After ``flatten``, a global pooling
+or a dense layer every value sees the whole input: the field is then ``global``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from specdsl.check.analysis import Analysis, LayerInfo
+
+BYTES_PER_VALUE = 4  # float32
+
+
+@dataclass(frozen=True)
+class Field:
+    """The receptive field of one output value, per axis (height, width)."""
+
+    size: tuple[int, int]
+    jump: tuple[int, int]
+    start: tuple[float, float]
+    is_global: bool = False
+
+    def text(self) -> str:
+        if self.is_global:
+            return "global"
+        size = _pair_text(self.size)
+        jump = _pair_text(self.jump)
+        return f"{size} /{jump}"
+
+    def as_json(self) -> dict:
+        return {
+            "size": list(self.size),
+            "jump": list(self.jump),
+            "start": list(self.start),
+            "global": self.is_global,
+        }
+
+
+def _pair_text(p: tuple[int, int]) -> str:
+    return str(p[0]) if p[0] == p[1] else f"{p[0]}x{p[1]}"
+
+
+INPUT_FIELD = Field((1, 1), (1, 1), (0.5, 0.5))
+
+
+def _pad_before(size: int, kernel: int, stride: int, padding: str) -> int:
+    if padding != "same":
+        return 0
+    out = math.ceil(size / stride)
+    return max((out - 1) * stride + kernel - size, 0) // 2
+
+
+def _window(layer) -> tuple[tuple[int, int], tuple[int, int], str] | None:
+    """(kernel, stride, padding) of a sliding-window layer, None for a pointwise one."""
+    kind = layer.kind
+    if kind == "conv":
+        return layer.kernel, layer.strides, layer.padding
+    if kind in ("maxpool", "avgpool"):
+        return layer.pool, layer.strides or layer.pool, layer.padding
+    return None
+
+
+GLOBAL_KINDS = ("flatten", "globalavgpool", "globalmaxpool", "dense")
+
+
+def next_field(field: Field, info: LayerInfo, image: tuple[int, int]) -> Field:
+    """The field after one leaf layer. ``image``: the model's input height and width."""
+    if field.is_global:
+        return field
+    if info.kind in GLOBAL_KINDS:
+        return Field(image, field.jump, (image[0] / 2, image[1] / 2), True)
+    win = _window(info.layer)
+    if win is None:
+        return field
+    kernel, stride, padding = win
+    size, jump, start = [], [], []
+    for axis in (0, 1):
+        j = field.jump[axis]
+        pad = _pad_before(info.input_shape[axis], kernel[axis], stride[axis], padding)
+        size.append(field.size[axis] + (kernel[axis] - 1) * j)
+        start.append(field.start[axis] + ((kernel[axis] - 1) / 2 - pad) * j)
+        jump.append(j * stride[axis])
+    return Field(tuple(size), tuple(jump), tuple(start))
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    name: str
+    path: str  # ``vgg16/block1_conv1`` inside a base
+    kind: str
+    output_shape: tuple[int, ...]
+    params: int
+    trainable_params: int
+    macs: int
+    activation_bytes: int  # this layer's output (a base: all its layers' outputs), whole batch
+    field: Field
+    depth: int  # 0: the model's own layers, 1: inside a base
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name,
+            "path": self.path,
+            "kind": self.kind,
+            "output_shape": list(self.output_shape),
+            "params": self.params,
+            "trainable_params": self.trainable_params,
+            "macs": self.macs,
+            "activation_bytes": self.activation_bytes,
+            "receptive_field": self.field.as_json(),
+            "depth": self.depth,
+        }
+
+
+@dataclass(frozen=True)
+class CostReport:
+    model: str
+    batch_size: int
+    input_bytes: int
+    layers: tuple[LayerCost, ...]  # every layer; a base's layers follow it at depth 1
+
+    def top(self) -> list[LayerCost]:
+        return [c for c in self.layers if c.depth == 0]
+
+    def leaves(self) -> list[LayerCost]:
+        """The layers that hold no others (a base is replaced by its own layers)."""
+        bases = {c.path for c in self.layers if c.kind == "base"}
+        return [c for c in self.layers if c.path not in bases]
+
+    @property
+    def total_params(self) -> int:
+        return sum(c.params for c in self.top())
+
+    @property
+    def total_macs(self) -> int:
+        return sum(c.macs for c in self.top())
+
+    @property
+    def activation_bytes(self) -> int:
+        """Every layer output plus the input: what training keeps for the backward pass."""
+        return self.input_bytes + sum(c.activation_bytes for c in self.leaves())
+
+    @property
+    def peak_bytes(self) -> int:
+        """The largest input + output pair of one layer: the least inference needs at once."""
+        prev, peak = self.input_bytes, self.input_bytes
+        for c in self.leaves():
+            peak = max(peak, prev + c.activation_bytes)
+            prev = c.activation_bytes
+        return peak
+
+    @property
+    def output_field(self) -> Field:
+        """The field of the last layer that still has one (before flatten or global pooling)."""
+        spatial = [c.field for c in self.layers if not c.field.is_global]
+        return spatial[-1] if spatial else INPUT_FIELD
+
+    def as_json(self) -> dict:
+        return {
+            "model": self.model,
+            "batch_size": self.batch_size,
+            "bytes_per_value": BYTES_PER_VALUE,
+            "input_bytes": self.input_bytes,
+            "layers": [c.as_json() for c in self.layers],
+            "total_params": self.total_params,
+            "total_macs": self.total_macs,
+            "activation_bytes": self.activation_bytes,
+            "peak_activation_bytes": self.peak_bytes,
+            "receptive_field": self.output_field.as_json(),
+        }
+
+
+def default_batch_size(a: Analysis) -> int:
+    """The spec's own ``batch`` setting, or 1."""
+    return a.spec.training.batch_size or 1
+
+
+def cost_report(a: Analysis, batch_size: int | None = None) -> CostReport:
+    """Per-layer cost of an analysed model for ``batch_size`` examples (default: the spec's)."""
+    batch = batch_size if batch_size is not None else default_batch_size(a)
+    image = tuple(a.input_shape[:2]) if len(a.input_shape) == 3 else (1, 1)
+    field = INPUT_FIELD
+    out: list[LayerCost] = []
+
+    def act(info: LayerInfo) -> int:
+        return math.prod(info.output_shape) * batch * BYTES_PER_VALUE
+
+    for info in a.layers:
+        if info.children:
+            children = []
+            for child in info.children:
+                if child.kind == "input":
+                    continue
+                field = next_field(field, child, image)
+                children.append(_cost(child, act(child), field, 1))
+            total_act = sum(c.activation_bytes for c in children)
+            out.append(_cost(info, total_act, field, 0))
+            out.extend(children)
+        else:
+            field = next_field(field, info, image)
+            out.append(_cost(info, act(info), field, 0))
+    input_bytes = math.prod(a.input_shape) * batch * BYTES_PER_VALUE
+    return CostReport(a.spec.name, batch, input_bytes, tuple(out))
+
+
+def _cost(info: LayerInfo, act_bytes: int, field: Field, depth: int) -> LayerCost:
+    return LayerCost(
+        info.name,
+        info.path,
+        info.kind,
+        tuple(info.output_shape),
+        info.params,
+        info.trainable_params,
+        info.total_macs,
+        act_bytes,
+        field,
+        depth,
+    )
+
+
+def human_bytes(n: float) -> str:
+    """1,234,567 -> '1.18 MiB' (binary units, as Keras's summary)."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{int(n)} B" if unit == "B" else f"{n:.2f} {unit}"
+        n /= 1024
+    return f"{n:.2f} GiB"  # pragma: no cover
+
+
+def by_layer(report: CostReport) -> dict[tuple[int, str], LayerCost]:
+    """(depth, name) -> cost, to join with the summary's rows."""
+    return {(c.depth, c.name): c for c in report.layers}
+
+
+def plain(report: CostReport, expand: bool = True) -> str:
+    """The cost report as stable plain text (one layer a line)."""
+    lines = [
+        f"cost for batch {report.batch_size} (float32): input {human_bytes(report.input_bytes)}"
+    ]
+    for c in report.layers:
+        if c.depth and not expand:
+            continue
+        lines.append(
+            f"{'  ' * c.depth}{c.name:<24} activations={human_bytes(c.activation_bytes):>11} "
+            f"rf={c.field.text():<8} macs={c.macs:,} params={c.params:,}"
+        )
+    lines.append(
+        f"activation memory: {human_bytes(report.activation_bytes)} (all outputs, for training)  "
+        f"peak: {human_bytes(report.peak_bytes)} (one layer's input + output)  "
+        f"receptive field: {report.output_field.text()}"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,144 @@
+"""What both importers share: numbers read back from float32, bases, freezing, the result."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from specdsl import ir
+from specdsl.check.analysis import Analysis
+
+
+class ImportFailed(Exception):
+    """A model file specdsl cannot turn into a spec; the message names the file and the spot."""
+
+
+@dataclass
+class Imported:
+    spec: ir.ModelSpec
+    analysis: Analysis
+    origin: str  # keras or onnx
+    unknown: frozenset[str] = frozenset()  # keys of specdsl.review.sources.ASPECTS
+    notes: list[str] = field(default_factory=list)  # for the header of an imported spec
+
+
+# ---- numbers --------------------------------------------------------------------------------
+
+
+def snap(x: float) -> float:
+    """A float32 value as the shortest decimal that reads back to it (0.1, not 0.100000001)."""
+    return float(np.format_float_positional(np.float32(x), unique=True, trim="-"))
+
+
+def rescale_fields(scale: float, offset: float) -> dict:
+    """``scale=1/255`` comes back as ``1/255`` when the stored number is its float32 or float64."""
+    fields: dict = {"scale": snap(scale), "offset": snap(offset)}
+    if 0 < scale < 1:
+        n = round(1 / scale)
+        if n >= 2 and (1 / n == scale or np.float32(1 / n) == np.float32(scale)):
+            fields.update(scale=1 / n, text=f"1/{n}")
+    if scale == float(int(scale)):
+        fields["scale"] = float(scale)
+    return fields
+
+
+def model_name(name: str | None, fallback: str) -> str:
+    """A spec model name (an identifier) from a stored name."""
+    text = re.sub(r"[^A-Za-z0-9_]", "_", name or "") or fallback
+    return text if re.match(r"[A-Za-z_]", text) else f"m_{text}"
+
+
+# ---- bases ----------------------------------------------------------------------------------
+
+
+def _same_layers(a, b) -> bool:
+    from specdsl.review.align import hyperparams
+
+    return len(a) == len(b) and all(
+        x.kind == y.kind and x.name == y.name and hyperparams(x) == hyperparams(y)
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def zoo_match(layers: list) -> str | None:
+    """The zoo base whose layers (names and settings) are exactly these, if any."""
+    from specdsl.zoo import load_zoo_spec, zoo_names
+
+    for arch in zoo_names():
+        zoo = load_zoo_spec(arch)
+        if zoo is not None and _same_layers(list(zoo.layers), layers):
+            return arch
+    return None
+
+
+def make_base(arch: str, name: str, layers: list, weights: str | None = None) -> ir.Base:
+    from specdsl.zoo import load_zoo_spec
+
+    zoo = load_zoo_spec(arch)
+    entry = ir.InputLayer(name="input_layer", shape=zoo.input_shape or ())
+    return ir.Base(name=name, arch=arch, weights=weights, layers=(entry, *layers))
+
+
+def group_bases(layers: list) -> list:
+    """Find runs of leaf layers that are exactly a zoo base and put them back into a Base."""
+    from specdsl.zoo import load_zoo_spec, zoo_names
+
+    out, i = [], 0
+    zoos = [(arch, load_zoo_spec(arch)) for arch in zoo_names()]
+    while i < len(layers):
+        for arch, zoo in zoos:
+            n = len(zoo.layers)
+            if n and _same_layers(list(zoo.layers), layers[i : i + n]):
+                out.append(make_base(arch, arch, layers[i : i + n]))
+                i += n
+                break
+        else:
+            out.append(layers[i])
+            i += 1
+    return out
+
+
+# ---- freezing -------------------------------------------------------------------------------
+
+
+def freeze_ops(layers: list, trainable: dict[str, bool]) -> tuple[ir.FreezeOp, ...]:
+    """Freeze statements that give these flags (name -> trainable; a base's entries by name).
+
+    A base frozen from its start, as Keras's ``conv_base.layers[:-4]``, becomes that slice.
+    """
+    ops: list[ir.FreezeOp] = []
+    for layer in layers:
+        if isinstance(layer, ir.Base):
+            entries = list(layer.layers)  # entry 0 is the input, which has nothing to train
+            flags = [trainable.get(e.name, True) for e in entries[1:]]
+            if not any(flags):
+                ops.append(ir.FreezeOp(action="freeze", target=layer.name))
+                continue
+            k = 0
+            while k < len(flags) and not flags[k]:
+                k += 1
+            if k and all(flags[k:]):
+                stop = k + 1 - len(entries)
+                ops.append(
+                    ir.FreezeOp(action="freeze", target=layer.name, slice=ir.Slice(stop=stop))
+                )
+                continue
+            for e, flag in zip(entries[1:], flags, strict=True):
+                if not flag:
+                    ops.append(ir.FreezeOp(action="freeze", target=e.name))
+        elif not trainable.get(layer.name, True):
+            ops.append(ir.FreezeOp(action="freeze", target=layer.name))
+    return tuple(ops)
+
+
+def finish(spec: ir.ModelSpec, source: str) -> Analysis:
+    """Check the imported spec like a written one; a failure is the importer's to report."""
+    from specdsl.check.analyze import analyze
+
+    a = analyze(spec)
+    if a.diagnostics.has_errors:
+        first = a.diagnostics.errors[0].message
+        raise ImportFailed(f"{source}: the imported model does not check: {first}")
+    return a
