@@ -18,7 +18,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def fail(message: str, code: int = EXIT_SPEC):
     """One clear line on stderr and the exit code; never a traceback."""
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
     raise typer.Exit(code)
 
 

@@ -1,0 +1,10 @@
+"""The converters, one module per family of layer kinds; importing them fills ``CONVERT``."""
+
+from specdsl.backends.onnx.converters import (  # noqa: F401
+    conv,
+    dense,
+    normalization,
+    passthrough,
+    pooling,
+    preprocessing,
+)

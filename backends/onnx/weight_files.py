@@ -1,0 +1,103 @@
+"""Canonical weights from any checkpoint ``specdsl export`` accepts, picked by file suffix.
+
+* ``.safetensors``: specdsl's neutral checkpoint (:mod:`specdsl.weights.checkpoint`);
+* ``.keras`` / ``.weights.h5`` / ``.h5``: Keras files, through
+  :func:`specdsl.weights.keras_files.read_keras_weights` (needs neither TF nor Keras: h5py);
+* ``.pt`` / ``.pth``: a PyTorch state dict, read with ``torch.load(weights_only=True)`` (the
+  one case that needs torch, imported here only) and converted by
+  :func:`specdsl.weights.torch_layout.torch_to_canonical`.
+
+Every failure is a :class:`WeightFileError` with one line naming the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from specdsl.check.analysis import Analysis
+
+KERAS_SUFFIXES = (".keras", ".weights.h5", ".h5")
+TORCH_SUFFIXES = (".pt", ".pth")
+NEUTRAL_SUFFIXES = (".safetensors",)
+
+
+class WeightFileError(Exception):
+    """A weights file cannot be read or does not fit the model (one line, names the file)."""
+
+
+def _kind(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(NEUTRAL_SUFFIXES):
+        return "neutral"
+    if name.endswith(KERAS_SUFFIXES):
+        return "keras"
+    if name.endswith(TORCH_SUFFIXES):
+        return "torch"
+    known = ", ".join(NEUTRAL_SUFFIXES + KERAS_SUFFIXES + TORCH_SUFFIXES)
+    raise WeightFileError(f"{path}: unknown weights format (expected one of {known})")
+
+
+def read_weights(path: str | Path, analysis: Analysis) -> dict[str, np.ndarray]:
+    """Canonical tensors (``<layer>/<weight>``, Keras layout) for ``analysis`` from ``path``."""
+    from specdsl.weights.checkpoint import CheckpointError, load, validate
+
+    path = Path(path)
+    kind = _kind(path)
+    if not path.is_file():
+        raise WeightFileError(f"{path}: no such file")
+    try:
+        if kind == "neutral":
+            ckpt = load(path)
+            name = ckpt.metadata.get("spec_name")
+            if name and name != analysis.spec.name:
+                raise WeightFileError(
+                    f"{path}: a checkpoint of model '{name}', not of '{analysis.spec.name}'"
+                )
+            validate(ckpt.tensors, analysis, str(path))
+            return ckpt.tensors
+        tensors = _read_keras(path, analysis) if kind == "keras" else _read_torch(path, analysis)
+        validate(tensors, analysis, str(path))
+        return tensors
+    except CheckpointError as e:
+        message = str(e)
+        if not message.startswith(str(path)):  # e.g. "state dict: missing ..."
+            message = f"{path}: {message.split(': ', 1)[-1]}"
+        raise WeightFileError(message) from None
+
+
+def _read_keras(path: Path, analysis: Analysis) -> dict[str, np.ndarray]:
+    try:
+        from specdsl.weights.keras_files import read_keras_weights
+    except ImportError:
+        raise WeightFileError(
+            f"{path}: reading Keras weight files needs specdsl.weights.keras_files, "
+            "which this installation lacks"
+        ) from None
+    return read_keras_weights(path, analysis)
+
+
+def _read_torch(path: Path, analysis: Analysis) -> dict[str, np.ndarray]:
+    try:
+        import torch
+    except ImportError:
+        raise WeightFileError(
+            f"{path}: reading a PyTorch state dict needs torch (pip install specdsl[torch])"
+        ) from None
+    try:
+        from specdsl.weights.torch_layout import torch_to_canonical
+    except ImportError:
+        raise WeightFileError(
+            f"{path}: converting PyTorch weights needs specdsl.weights.torch_layout, "
+            "which this installation lacks"
+        ) from None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many kinds for a bad file
+        raise WeightFileError(f"{path}: not a PyTorch state dict ({type(e).__name__})") from None
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise WeightFileError(f"{path}: holds a {type(state).__name__}, not a state dict")
+    return torch_to_canonical(state, analysis)

@@ -1,0 +1,126 @@
+"""``specdsl run MODEL IMAGE...``: classify images with an exported ONNX model.
+
+A plain argparse front end so that the command starts fast: it imports numpy, Pillow and
+onnxruntime only (never TensorFlow, PyTorch, typer or pydantic). ``specdsl.cli.run`` makes
+it a subcommand of the typer app; ``specdsl.cli.main`` calls :func:`main` directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """Classify images with an ONNX model written by `specdsl export` or `specdsl build
+--backend onnx`. Images are decoded and resized as Keras's image_dataset_from_directory
+does (bilinear, no aspect crop), batched, and run on ONNX Runtime: CUDA when onnxruntime-gpu
+and a GPU are there, else the CPU. One line per image on stdout: the label and its
+probability; bad images get one line each on stderr, the rest are still classified, and the
+exit code is then 1."""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="specdsl run", description=DESCRIPTION)
+    p.add_argument("model", help="the .onnx file")
+    p.add_argument("images", nargs="+", help="image files, folders (walked) or glob patterns")
+    p.add_argument("--batch-size", "-b", type=int, default=32, help="images per batch (32)")
+    p.add_argument("--top", "-k", type=int, default=1, help="show the N best classes (1)")
+    p.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    p.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to run (auto)"
+    )
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for ONNX Runtime")
+    p.add_argument("--size", help="HxWxC input size, for an ONNX file without specdsl metadata")
+    p.add_argument("--labels", help="comma-separated class labels (override or supply them)")
+    return p
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _fail(message: str, code: int) -> int:
+    _say(f"error: {message}")
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    from specdsl.run import metadata as md
+    from specdsl.run.predict import RunError, classify
+    from specdsl.run.report import print_json, print_text
+    from specdsl.run.session import CPU, SessionError, cuda_listed, open_session
+    from specdsl.run.sources import expand
+
+    if args.batch_size < 1 or args.top < 1:
+        return _fail("--batch-size and --top must be at least 1", EXIT_USAGE)
+    try:
+        size = md.parse_size(args.size) if args.size else None
+        labels = md.parse_labels(args.labels) if args.labels else None
+    except ValueError as e:
+        return _fail(str(e), EXIT_USAGE)
+    try:
+        session, provider = open_session(args.model, args.device, args.threads)
+    except SessionError as e:
+        return _fail(str(e), EXIT_INPUT)
+    if args.device == "auto" and provider == CPU and cuda_listed():
+        _say("note: onnxruntime-gpu is installed but CUDA did not start; running on the CPU")
+    inp = session.get_inputs()[0]
+    if len(inp.shape) != 4 or inp.type not in ("tensor(uint8)", "tensor(float)"):
+        return _fail(
+            f"{args.model}: its input '{inp.name}' is {inp.type} {inp.shape}; specdsl run feeds "
+            "a batch of images as uint8 or float32 [batch, height, width, channels]",
+            EXIT_INPUT,
+        )
+    meta = session.get_modelmeta().custom_metadata_map
+    try:
+        info = md.model_info(meta, inp.shape, args.model, size, labels)
+    except md.MetadataError as e:
+        return _fail(str(e), EXIT_INPUT)
+    fixed = [d if isinstance(d, int) else None for d in inp.shape[1:]]
+    want = [info.height, info.width, info.channels]
+    if any(f is not None and f != w for f, w in zip(fixed, want, strict=True)):
+        return _fail(
+            f"{args.model}: takes images of {'x'.join(str(d or '?') for d in fixed)}, "
+            f"not {'x'.join(map(str, want))} (--size)",
+            EXIT_USAGE,
+        )
+    what = "probability" if info.probabilities else "score"
+    name = info.name or args.model
+    _say(
+        f"{name}: {info.height}x{info.width}x{info.channels} images, "
+        f"{len(info.labels) or 'unlabelled'} classes, provider {provider}"
+    )
+    if not info.labels:
+        _say(f"note: {args.model} names no class labels (give --labels a,b,...); printing indices")
+    if info.output_activation is None:
+        _say(f"note: {args.model} is not from specdsl; printing its raw outputs as scores")
+    sources = expand(args.images)
+    results = classify(session, info, sources, args.batch_size, args.top)
+    try:
+        if args.json:
+            header = {"model": args.model, "name": info.name, "provider": provider}
+            failed = print_json(results, header, what)
+        else:
+            failed = print_text(results, what)
+    except (md.MetadataError, RunError) as e:
+        return _fail(f"{args.model}: {e}", EXIT_INPUT)
+    if failed:
+        _say(f"{failed} of {len(sources)} images could not be classified")
+        return EXIT_INPUT
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. piped into head
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

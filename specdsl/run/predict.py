@@ -1,0 +1,124 @@
+"""Decode, resize and batch images; run the session; turn outputs into labelled results."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import numpy as np
+
+from specdsl.run.images import ImageError, decode
+from specdsl.run.metadata import MetadataError, ModelInfo
+from specdsl.run.resize import resize_bilinear, to_uint8
+from specdsl.run.sources import Source
+
+
+class Result(NamedTuple):
+    path: str
+    top: tuple[tuple[str, float], ...] = ()  # best first
+    error: str | None = None
+
+
+def prepare(path: str, info: ModelInfo, uint8: bool) -> np.ndarray:
+    """One image as the model's input row (resized like Keras; uint8 or float32 0..255)."""
+    img = decode(path, info.channels)
+    if img.shape[:2] == (info.height, info.width):
+        return img if uint8 else img.astype(np.float32)
+    resized = resize_bilinear(img, info.height, info.width)
+    return to_uint8(resized) if uint8 else resized
+
+
+def labels_for(info: ModelInfo, units: int) -> tuple[str, ...]:
+    """The label of each output column (a single sigmoid unit stands for two classes)."""
+    n = 2 if units == 1 and info.output_activation == "sigmoid" else units
+    if info.labels:
+        if len(info.labels) != n:
+            raise MetadataError(
+                f"the model gives {n} classes but {len(info.labels)} labels are known "
+                f"({', '.join(info.labels)})"
+            )
+        return info.labels
+    return tuple(str(i) for i in range(n))
+
+
+def scores(output: np.ndarray, info: ModelInfo) -> np.ndarray:
+    """Per-class scores (N, classes); a sigmoid unit p becomes (1 - p, p)."""
+    out = output.reshape(output.shape[0], -1)
+    if out.shape[1] == 1 and info.output_activation == "sigmoid":
+        return np.concatenate([1.0 - out, out], axis=1)
+    return out
+
+
+class RunError(Exception):
+    """ONNX Runtime failed on a batch (one line)."""
+
+
+def _run(session, name: str, batch: np.ndarray) -> np.ndarray:
+    try:
+        return session.run(None, {name: batch})[0]
+    except Exception as e:  # ORT's own kinds (InvalidArgument, Fail, ...)
+        reason = " ".join(str(e).split()).rsplit(" : ", 1)[-1] or type(e).__name__
+        raise RunError(f"ONNX Runtime failed on a batch of shape {batch.shape}: {reason}") from None
+
+
+def _top(row: np.ndarray, labels: tuple[str, ...], k: int) -> list[tuple[str, float]]:
+    order = np.argsort(-row, kind="stable")[:k]
+    return tuple((labels[i], float(row[i])) for i in order)
+
+
+def classify(
+    session, info: ModelInfo, sources: list[Source], batch_size: int = 32, top: int = 1
+) -> Iterator[Result]:
+    """Results in the order of ``sources``; bad images give a Result with ``error``."""
+    inp = session.get_inputs()[0]
+    uint8 = inp.type == "tensor(uint8)"
+    dims = session.get_outputs()[0].shape[1:]
+    known = all(isinstance(d, int) for d in dims)
+    labels = labels_for(info, int(np.prod(dims))) if known else None  # else: at first output
+
+    def load(src: Source):
+        if src.error:
+            return src.error
+        try:
+            return prepare(src.path, info, uint8)
+        except ImageError as e:
+            return str(e)
+        except Exception as e:  # never a traceback for one image
+            return f"cannot process: {type(e).__name__}: {e}".splitlines()[0]
+
+    batches = [sources[i : i + batch_size] for i in range(0, len(sources), batch_size)]
+    for batch, loaded in zip(batches, _prefetched(batches, load), strict=True):
+        good = [x for x in loaded if isinstance(x, np.ndarray)]
+        rows = iter(())
+        if good:
+            out = _run(session, inp.name, np.stack(good))
+            labels = labels or labels_for(info, int(np.prod(out.shape[1:])))
+            rows = iter(scores(out, info))
+        for src, x in zip(batch, loaded, strict=True):
+            if isinstance(x, np.ndarray):
+                yield Result(src.path, _top(next(rows), labels, max(1, top)))
+            else:
+                yield Result(src.path, error=x)
+
+
+def _prefetched(batches: list, load) -> Iterator[list]:
+    """Each batch loaded; the next one is loaded on a thread while the caller runs this one
+    (ONNX Runtime and Pillow release the GIL)."""
+    box: list = [None]
+
+    def work(batch) -> None:
+        box[0] = [load(s) for s in batch]  # load() never raises
+
+    thread = None
+    for n, batch in enumerate(batches):
+        if thread is None:
+            work(batch)
+        else:
+            thread.join()
+        loaded = box[0]
+        thread = None
+        if n + 1 < len(batches):
+            thread = threading.Thread(target=work, args=(batches[n + 1],), daemon=True)
+            thread.start()
+        yield loaded
