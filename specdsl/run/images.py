@@ -41,12 +41,35 @@ def _with_channels(gray, rgb, alpha, channels: int) -> np.ndarray:
     return np.concatenate([rgb, alpha[..., None]], axis=-1)
 
 
+def _turbo_rgb(im) -> np.ndarray | None:
+    """TF's RGB pixels of a YCbCr JPEG straight from libjpeg-turbo with TF's settings (fast
+    IDCT, fancy upsampling) when the optional ``simplejpeg`` is installed: several times faster
+    than the emulation in :mod:`specdsl.run.jpeg`. None when it is absent or declines."""
+    try:
+        import simplejpeg
+    except ImportError:
+        return None
+    from specdsl.run.jpeg import is_ycbcr
+
+    if not is_ycbcr(im):
+        return None
+    try:
+        im.fp.seek(0)
+        data = im.fp.read()
+        return simplejpeg.decode_jpeg(data, colorspace="RGB", fastdct=True, fastupsample=False)
+    except (OSError, ValueError, AttributeError):
+        return None  # truncated, corrupt, ...: the Pillow path says why
+
+
 def _jpeg(im, channels: int) -> np.ndarray:
     from specdsl.run.jpeg import decode_gray_like_tf, decode_rgb_like_tf
 
     if channels == 1:
         return decode_gray_like_tf(im)[..., None]
-    rgb = decode_rgb_like_tf(im) if im.mode == "RGB" else None
+    rgb = None
+    if im.mode == "RGB":
+        rgb = _turbo_rgb(im)
+        rgb = decode_rgb_like_tf(im) if rgb is None else rgb
     if rgb is None:
         if im.mode == "L":
             return _with_channels(decode_gray_like_tf(im), None, None, channels)
@@ -109,17 +132,15 @@ def _bomb_message(e: Exception) -> str:
     )
 
 
-def decode(path: str | Path, channels: int) -> np.ndarray:
-    """The image at ``path`` as uint8 HxWx``channels`` (1, 3 or 4); ImageError if unusable."""
+def _read(path: str | Path, work):
+    """``work(im)`` on the opened image, its failures turned into one-line ImageErrors."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:
-                if im.format == "JPEG":
-                    return _jpeg(im, channels)
-                return _other(im, channels)
+                return work(im)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise ImageError(_bomb_message(e)) from None
     except UnidentifiedImageError:
@@ -135,3 +156,21 @@ def decode(path: str | Path, channels: int) -> np.ndarray:
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, MemoryError) as e:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ImageError(f"cannot decode: {reason}") from None
+
+
+def _decoded(im, channels: int) -> np.ndarray:
+    return _jpeg(im, channels) if im.format == "JPEG" else _other(im, channels)
+
+
+def decode(path: str | Path, channels: int) -> np.ndarray:
+    """The image at ``path`` as uint8 HxWx``channels`` (1, 3 or 4); ImageError if unusable."""
+    return _read(path, lambda im: _decoded(im, channels))
+
+
+def decode_sized(path: str | Path, channels: int, height: int, width: int) -> np.ndarray:
+    """The image at ``path`` at ``height`` x ``width``: as :func:`decode` gives it (uint8) when
+    it has that size, else ``tf.image.resize`` of that (float32, TF's numbers)."""
+    from specdsl.run.resize import resize_bilinear
+
+    img = decode(path, channels)
+    return img if img.shape[:2] == (height, width) else resize_bilinear(img, height, width)

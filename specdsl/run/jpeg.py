@@ -111,17 +111,23 @@ def _upsample(plane: np.ndarray, h: int, v: int, height: int, width: int) -> np.
     return up[:height, :width].astype(np.uint8)
 
 
+def is_ycbcr(im) -> bool:
+    """Whether a Pillow JPEG (opened as RGB) stores 3 YCbCr components (not RGB, not CMYK)."""
+    layers = getattr(im, "layer", None)
+    if im.mode != "RGB" or not layers or len(layers) != 3:
+        return False
+    return im.info.get("adobe_transform") != 0 and [c[0] for c in layers] != ["R", "G", "B"]
+
+
 def decode_rgb_like_tf(im) -> np.ndarray | None:
     """RGB pixels of a baseline/progressive YCbCr JPEG as TensorFlow decodes them.
 
     ``im`` is a freshly opened, not yet loaded Pillow JPEG. Returns None for JPEGs this does
     not cover (not 3-component YCbCr); the caller then decodes them another way.
     """
-    layers = getattr(im, "layer", None)
-    if im.mode != "RGB" or not layers or len(layers) != 3:
+    if not is_ycbcr(im):
         return None
-    if im.info.get("adobe_transform") == 0 or [c[0] for c in layers] == ["R", "G", "B"]:
-        return None  # stored as RGB, not YCbCr
+    layers = im.layer
     max_h = max(c[1] for c in layers)
     max_v = max(c[2] for c in layers)
     if layers[0][1] != max_h or layers[0][2] != max_v:

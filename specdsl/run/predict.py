@@ -8,9 +8,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from specdsl.run.images import ImageError, decode
+from specdsl.run.images import ImageError, decode_sized
 from specdsl.run.metadata import MetadataError, ModelInfo
-from specdsl.run.resize import resize_bilinear, to_uint8
+from specdsl.run.resize import to_uint8
 from specdsl.run.sources import Source
 
 
@@ -22,11 +22,10 @@ class Result(NamedTuple):
 
 def prepare(path: str, info: ModelInfo, uint8: bool) -> np.ndarray:
     """One image as the model's input row (resized like Keras; uint8 or float32 0..255)."""
-    img = decode(path, info.channels)
-    if img.shape[:2] == (info.height, info.width):
+    img = decode_sized(path, info.channels, info.height, info.width)
+    if img.dtype == np.uint8:  # already the model's size
         return img if uint8 else img.astype(np.float32)
-    resized = resize_bilinear(img, info.height, info.width)
-    return to_uint8(resized) if uint8 else resized
+    return to_uint8(img) if uint8 else img
 
 
 def labels_for(info: ModelInfo, units: int) -> tuple[str, ...]:

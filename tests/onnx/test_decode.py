@@ -125,3 +125,14 @@ def test_bad_files_give_one_line(tmp_path, shared_data):
             decode(path, 3)
         message = str(info.value)
         assert expect[name] in message and "\n" not in message, message
+
+
+def test_pillow_emulation_without_simplejpeg(shared_data):
+    """decode() prefers libjpeg-turbo through simplejpeg when installed; the Pillow emulation
+    it falls back to must give TF's pixels too."""
+    from specdsl.run.jpeg import decode_rgb_like_tf
+
+    for path in sorted((shared_data / "images").glob("*.jpg")):
+        with Image.open(path) as im:
+            got = decode_rgb_like_tf(im)
+        np.testing.assert_array_equal(got, tf_decode(path.read_bytes(), 3), err_msg=path.name)
