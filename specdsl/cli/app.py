@@ -17,7 +17,19 @@ app = typer.Typer(
 )
 
 # Command modules; each registers its commands on ``app`` when imported.
-COMMANDS = ("check", "summary", "fmt", "schema", "build")
+COMMANDS = (
+    "check",
+    "summary",
+    "fmt",
+    "schema",
+    "build",
+    "diff",
+    "export",
+    "graph",
+    "run",
+    "importer",
+    "train",
+)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,189 @@
+"""One emitter per IR layer class: the Keras constructor call for that layer.
+
+Each emitter takes the IR layer and its ``LayerInfo`` (shapes) and returns
+``(callable_expression, arguments)``; the model writer turns that into a
+line like the lecture's ``x = layers.Conv2D(filters=32, kernel_size=3, activation="relu",
+name="conv2d")(x)``. Every layer gets ``name=`` equal to its IR name, so Keras weight files
+and specdsl checkpoints map by name. ``Base`` and ``InputLayer`` are handled by the model
+writer (they are a nested model and its input), but are registered here so that
+``EMIT.check_all`` accepts every kind this backend supports.
+"""
+
+from __future__ import annotations
+
+from specdsl import ir
+from specdsl.backends.keras.codefmt import py_num, py_str, py_tuple
+from specdsl.backends.registry import KindTable
+from specdsl.check.analysis import LayerInfo
+
+EMIT = KindTable("keras")
+
+# keras.applications modules whose preprocess_input is each mode of the IR's Preprocess
+PREPROCESS_FUNCTIONS = {
+    "caffe": "keras.applications.vgg16.preprocess_input",
+    "tf": "keras.applications.mobilenet_v2.preprocess_input",
+    "torch": "keras.applications.densenet.preprocess_input",
+}
+
+PREPROCESS_COMMENTS = {
+    "caffe": "VGG16's preprocessing (caffe): RGB -> BGR, minus the ImageNet channel means",
+    "tf": "preprocessing 'tf': scale pixels to [-1, 1]",
+    "torch": "preprocessing 'torch': scale to [0, 1], normalize by the ImageNet mean and std",
+}
+
+Emitted = tuple[str, list[str]]
+
+
+def _pair(values: tuple[int, int]) -> str:
+    a, b = values
+    return py_num(a) if a == b else f"({py_num(a)}, {py_num(b)})"
+
+
+def _name(layer) -> str:
+    return f"name={py_str(layer.name)}"
+
+
+@EMIT.register(ir.Conv2D)
+def conv2d(layer: ir.Conv2D, info: LayerInfo) -> Emitted:
+    if info.parent:  # inside a base: positional, as in keras.applications' own source
+        args = [str(layer.filters), _pair(layer.kernel)]
+    else:  # as in the lecture's listings
+        args = [f"filters={layer.filters}", f"kernel_size={_pair(layer.kernel)}"]
+    if layer.strides != (1, 1):
+        args.append(f"strides={_pair(layer.strides)}")
+    if layer.padding != "valid":
+        args.append(f"padding={py_str(layer.padding)}")
+    if layer.activation is not None:
+        args.append(f"activation={py_str(layer.activation)}")
+    if not layer.use_bias:
+        args.append("use_bias=False")
+    return "layers.Conv2D", [*args, _name(layer)]
+
+
+def _pool_args(layer: ir.MaxPool2D | ir.AvgPool2D) -> list[str]:
+    args = [f"pool_size={_pair(layer.pool)}"]
+    if layer.strides is not None and layer.strides != layer.pool:
+        args.append(f"strides={_pair(layer.strides)}")
+    if layer.padding != "valid":
+        args.append(f"padding={py_str(layer.padding)}")
+    return [*args, _name(layer)]
+
+
+@EMIT.register(ir.MaxPool2D)
+def max_pooling2d(layer: ir.MaxPool2D, info: LayerInfo) -> Emitted:
+    return "layers.MaxPooling2D", _pool_args(layer)
+
+
+@EMIT.register(ir.AvgPool2D)
+def average_pooling2d(layer: ir.AvgPool2D, info: LayerInfo) -> Emitted:
+    return "layers.AveragePooling2D", _pool_args(layer)
+
+
+@EMIT.register(ir.GlobalAvgPool2D)
+def global_average_pooling2d(layer: ir.GlobalAvgPool2D, info: LayerInfo) -> Emitted:
+    return "layers.GlobalAveragePooling2D", [_name(layer)]
+
+
+@EMIT.register(ir.GlobalMaxPool2D)
+def global_max_pooling2d(layer: ir.GlobalMaxPool2D, info: LayerInfo) -> Emitted:
+    return "layers.GlobalMaxPooling2D", [_name(layer)]
+
+
+@EMIT.register(ir.Flatten)
+def flatten(layer: ir.Flatten, info: LayerInfo) -> Emitted:
+    return "layers.Flatten", [_name(layer)]
+
+
+@EMIT.register(ir.Dense)
+def dense(layer: ir.Dense, info: LayerInfo) -> Emitted:
+    args = [str(layer.units)]
+    if layer.activation is not None:
+        args.append(f"activation={py_str(layer.activation)}")
+    if not layer.use_bias:
+        args.append("use_bias=False")
+    return "layers.Dense", [*args, _name(layer)]
+
+
+@EMIT.register(ir.Dropout)
+def dropout(layer: ir.Dropout, info: LayerInfo) -> Emitted:
+    return "layers.Dropout", [py_num(layer.rate), _name(layer)]
+
+
+@EMIT.register(ir.BatchNorm)
+def batch_normalization(layer: ir.BatchNorm, info: LayerInfo) -> Emitted:
+    args = []
+    if layer.momentum != 0.99:
+        args.append(f"momentum={py_num(layer.momentum)}")
+    if layer.epsilon != 0.001:
+        args.append(f"epsilon={py_num(layer.epsilon)}")
+    return "layers.BatchNormalization", [*args, _name(layer)]
+
+
+@EMIT.register(ir.Activation)
+def activation(layer: ir.Activation, info: LayerInfo) -> Emitted:
+    return "layers.Activation", [py_str(layer.activation), _name(layer)]
+
+
+def _scale_text(layer: ir.Rescale) -> str:
+    """``1 / 255`` when the spec wrote a fraction that gives exactly this scale."""
+    text = (layer.text or "").replace(" ", "")
+    if text.count("/") == 1:
+        num, den = text.split("/")
+        try:
+            a, b = (int(t) if t.isdigit() else float(t) for t in (num, den))
+        except ValueError:
+            a, b = None, None
+        if a is not None and b and a / b == layer.scale:
+            return f"{py_num(a)} / {py_num(b)}"
+    return py_num(layer.scale)
+
+
+@EMIT.register(ir.Rescale)
+def rescaling(layer: ir.Rescale, info: LayerInfo) -> Emitted:
+    args = [_scale_text(layer)]
+    if layer.offset:
+        args.append(f"offset={py_num(layer.offset)}")
+    return "layers.Rescaling", [*args, _name(layer)]
+
+
+@EMIT.register(ir.Preprocess)
+def preprocess(layer: ir.Preprocess, info: LayerInfo) -> Emitted:
+    return "layers.Lambda", [PREPROCESS_FUNCTIONS[layer.mode], _name(layer)]
+
+
+@EMIT.register(ir.RandomFlip)
+def random_flip(layer: ir.RandomFlip, info: LayerInfo) -> Emitted:
+    return "layers.RandomFlip", [py_str(layer.mode), _name(layer)]
+
+
+@EMIT.register(ir.RandomRotation)
+def random_rotation(layer: ir.RandomRotation, info: LayerInfo) -> Emitted:
+    return "layers.RandomRotation", [py_num(layer.factor), _name(layer)]
+
+
+@EMIT.register(ir.RandomZoom)
+def random_zoom(layer: ir.RandomZoom, info: LayerInfo) -> Emitted:
+    return "layers.RandomZoom", [py_num(layer.factor), _name(layer)]
+
+
+@EMIT.register(ir.RandomContrast)
+def random_contrast(layer: ir.RandomContrast, info: LayerInfo) -> Emitted:
+    return "layers.RandomContrast", [py_num(layer.factor), _name(layer)]
+
+
+@EMIT.register(ir.RandomTranslation)
+def random_translation(layer: ir.RandomTranslation, info: LayerInfo) -> Emitted:
+    f = py_num(layer.factor)
+    return "layers.RandomTranslation", [f, f, _name(layer)]
+
+
+@EMIT.register(ir.InputLayer)
+def input_layer(layer: ir.InputLayer, info: LayerInfo) -> Emitted:
+    """The input of a base's builder function, whose shape is the builder's argument."""
+    return "keras.Input", ["shape=input_shape", _name(layer)]
+
+
+@EMIT.register(ir.Base)
+def base(layer: ir.Base, info: LayerInfo) -> Emitted:
+    """The call of the base's builder (``build_vgg16``) at the shape the base receives."""
+    return f"build_{layer.arch}", [f"input_shape={py_tuple(info.input_shape)}", _name(layer)]

@@ -1,0 +1,128 @@
+"""``specdsl train SPEC --backend keras``: write the package into the run folder, run train.py.
+
+The emitted ``train.py`` is what trains: it runs in its own Python process, with Keras's
+progress bars on the terminal. It checks the data and the weights before it writes
+anything; if it stops before writing results, the package files are removed again, so a
+bad input leaves nothing half-written. Its one-line ``error: ...`` becomes this
+function's BackendError (printed once by the CLI).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from specdsl.backends.keras.package import package_sources, write_text_atomic
+from specdsl.backends.registry import BackendError, TrainOptions
+from specdsl.check.analysis import Analysis
+
+# TensorFlow's start-up notices, which TF_CPP_MIN_LOG_LEVEL does not silence
+TF_NOTICES = (
+    "WARNING: All log messages before absl::InitializeLog()",
+    "I0000 ",
+    "To enable the following instructions:",
+)
+
+
+def train_command(analysis: Analysis, options: TrainOptions, script: Path) -> list[str]:
+    cmd = [sys.executable, str(script), "--data", str(options.data)]
+    cmd += ["--run-dir", str(options.run_dir), "--seed", str(options.seed)]
+    if options.epochs is not None:
+        cmd += ["--epochs", str(options.epochs)]
+    if options.batch_size is not None:
+        cmd += ["--batch-size", str(options.batch_size)]
+    if options.limit is not None:
+        cmd += ["--limit", str(options.limit)]
+    weights = _weights(analysis, options)
+    if weights is not None:
+        cmd += ["--weights", str(weights)]
+    return cmd
+
+
+def _weights(analysis: Analysis, options: TrainOptions) -> Path | None:
+    """--weights, or the spec's ``weights=PATH`` resolved beside the spec file."""
+    base = analysis.base
+    if options.weights is not None:
+        if base is None:
+            raise BackendError(
+                f"{options.weights}: model '{analysis.spec.name}' has no pretrained base "
+                "to load weights into"
+            )
+        return Path(options.weights)
+    source = base.layer.weights if base is not None else None
+    if source in (None, "imagenet") or analysis.spec.source is None:
+        return None
+    path = Path(source).expanduser()
+    if not path.is_absolute():
+        path = Path(analysis.spec.source).resolve().parent / path
+    return path
+
+
+def train(analysis: Analysis, options: TrainOptions) -> Path:
+    if not analysis.spec.training.loss:
+        raise BackendError(
+            f"{analysis.spec.source or analysis.spec.name}: the spec has no 'loss' statement; "
+            "training needs one"
+        )
+    for flag, value in (("--epochs", options.epochs), ("--batch-size", options.batch_size)):
+        if value is not None and value < 1:
+            raise BackendError(f"{flag} must be at least 1, got {value}")
+    if options.limit is not None and options.limit < 1:
+        raise BackendError(f"--limit must be at least 1, got {options.limit}")
+    files = package_sources(analysis)
+    run_dir = Path(options.run_dir)
+    cmd = train_command(analysis, options, run_dir / "train.py")
+    created = _first_missing(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    written = [write_text_atomic(run_dir / name, text) for name, text in files.items()]
+    error, code = _run(cmd)
+    if code != 0:
+        _clean_if_untouched(run_dir, written, created)
+        raise BackendError(error or f"{run_dir / 'train.py'} stopped with exit code {code}")
+    return run_dir
+
+
+def _run(cmd: list[str]) -> tuple[str | None, int]:
+    """Run train.py; its stdout passes through, its stderr too except the 'error:' line."""
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no oneDNN/CPU-feature notices
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the run folder
+    error = None
+    with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env) as proc:
+        for line in proc.stderr:
+            if line.startswith("error: ") and error is None:
+                error = line[len("error: ") :].strip()
+            elif not line.startswith(TF_NOTICES):
+                sys.stderr.write(line)
+                sys.stderr.flush()
+        code = proc.wait()
+    return error, code
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (None if it exists)."""
+    missing = None
+    for p in [path.absolute(), *path.absolute().parents]:
+        if p.exists():
+            break
+        missing = p
+    return missing
+
+
+def _clean_if_untouched(run_dir: Path, written: list[Path], created: Path | None) -> None:
+    """Remove the package files (and folders made for them) if nothing else was written."""
+    if any(p not in written for p in run_dir.iterdir()):
+        return
+    for p in written:
+        p.unlink(missing_ok=True)
+    if created is None:
+        return
+    folder = run_dir.absolute()
+    while True:
+        folder.rmdir()
+        if folder == created:
+            break
+        folder = folder.parent

@@ -1,0 +1,50 @@
+"""The files of the emitted package, made in memory first and then written atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from specdsl.backends.keras.codefmt import CodeError
+from specdsl.backends.keras.model_code import model_source
+from specdsl.backends.keras.train_code import spec_file_name, train_source
+from specdsl.backends.registry import BackendError
+from specdsl.check.analysis import Analysis
+
+
+def package_sources(analysis: Analysis) -> dict[str, str]:
+    """File name -> text, for model.py, train.py and the spec (canonical text, same hash)."""
+    from specdsl.syntax.format import format_spec
+
+    try:
+        files = {
+            "model.py": model_source(analysis),
+            "train.py": train_source(analysis),
+        }
+    except CodeError as e:
+        raise BackendError(f"{analysis.spec.source or '<spec>'}: {e}") from None
+    files[spec_file_name(analysis)] = format_spec(analysis.spec)
+    return files
+
+
+def write_package(analysis: Analysis, out: Path) -> list[Path]:
+    """Write the package into ``out``; nothing is written if any file cannot be made."""
+    files = package_sources(analysis)
+    if out.exists() and not out.is_dir():
+        raise BackendError(f"{out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_text_atomic(out / name, text) for name, text in files.items()]
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,65 @@
+"""``specdsl train SPEC --backend NAME --data DIR``: train as the spec's training section says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from specdsl.cli.app import app
+from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, load_checked
+
+
+def default_run_dir(name: str, root: Path = Path("runs")) -> Path:
+    """``runs/<model>``, or ``runs/<model>-2``, ``-3``, ... when that folder is taken."""
+    candidate, k = root / name, 1
+    while candidate.exists():
+        k += 1
+        candidate = root / f"{name}-{k}"
+    return candidate
+
+
+@app.command()
+def train(
+    file: Path = typer.Argument(..., help="The spec file."),
+    backend: str = typer.Option(..., "--backend", "-b", help="keras or pytorch."),
+    data: Path = typer.Option(
+        ..., "--data", "-d", help="An image folder (train/ validation/ test/) or an MNIST folder."
+    ),
+    run_dir: Path = typer.Option(
+        None, "--run-dir", help="Folder for the run (default: runs/<model>, numbered if taken)."
+    ),
+    epochs: int = typer.Option(None, "--epochs", help="Epochs of every stage (default: spec's)."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Batch size (default: spec's)."),
+    limit: int = typer.Option(None, "--limit", help="At most this many examples per split."),
+    weights: Path = typer.Option(
+        None, "--weights", help="Weights file for the pretrained base (.h5, .weights.h5, .keras)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+) -> None:
+    """Train the model with a backend; the run folder gets code, checkpoints, history, plot."""
+    from specdsl.backends import registry
+    from specdsl.data import DataError
+    from specdsl.weights.checkpoint import CheckpointError
+
+    try:
+        target = registry.get(backend)
+    except registry.BackendError as e:
+        fail(str(e), EXIT_USAGE)
+    if not callable(getattr(target, "train", None)):
+        fail(f"backend '{backend}' builds models but cannot train them", EXIT_USAGE)
+    a = load_checked(file)
+    options = registry.TrainOptions(
+        data=data,
+        run_dir=run_dir or default_run_dir(a.spec.name),
+        epochs=epochs,
+        batch_size=batch_size,
+        limit=limit,
+        weights=weights,
+        seed=seed,
+    )
+    try:
+        folder = target.train(a, options)
+    except (registry.BackendError, DataError, CheckpointError) as e:
+        fail(str(e), EXIT_SPEC)
+    typer.echo(f"run folder: {folder}")
