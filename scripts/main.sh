@@ -1,12 +1,30 @@
 #!/usr/bin/env bash
-# The main job on the lecture's specs: set up, check every spec, print the summaries
-# (the numbers of the lecture), and compile the augmented dogs-vs-cats model to Keras code.
+# The main job on a lecture spec (Listings 8.1-8.4): set up, check every lecture spec, print
+# their summaries (the lecture's numbers), then train the MNIST convnet with the Keras backend
+# from the code specdsl emits, and export the trained model to ONNX.
+#
+#   bash scripts/main.sh                 # data from $SPECDSL_SHARED_DATA or ../shared/data
+#   EPOCHS=1 bash scripts/main.sh        # a quicker run (the spec says 5 epochs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 SPECDSL=.venv/bin/specdsl
+DATA=${SPECDSL_SHARED_DATA:-$(cd .. && pwd)/shared/data}
+
 $SPECDSL check specs/*.spec
 for spec in specs/*.spec; do
   $SPECDSL summary "$spec" --format plain
+  echo
 done
 $SPECDSL build specs/dogs_cats_aug.spec --backend keras -o build/dogs_cats_aug-keras
+
+if [ ! -d "$DATA/mnist" ]; then
+  echo "no MNIST folder at $DATA/mnist: set SPECDSL_SHARED_DATA to train the MNIST convnet" >&2
+  exit 0
+fi
+RUN=runs/main-mnist_convnet
+rm -rf "$RUN"
+$SPECDSL train specs/mnist_convnet.spec --backend keras --data "$DATA/mnist" --run-dir "$RUN" \
+  ${EPOCHS:+--epochs "$EPOCHS"}
+$SPECDSL export specs/mnist_convnet.spec --weights "$RUN/model.safetensors" -o "$RUN/mnist_convnet.onnx"
+echo "trained model: $RUN (history.json, curves.png, model.safetensors, mnist_convnet.onnx)"
