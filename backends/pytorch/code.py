@@ -1,0 +1,87 @@
+"""What one layer emitter returns, and the small pieces of Python every emitter shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from specdsl.backends.registry import KindTable
+from specdsl.check.analysis import LayerInfo
+
+EMIT = KindTable("pytorch")
+
+
+@dataclass
+class Ctx:
+    """Where a layer sits: its analysis info, its attribute on the module, its role."""
+
+    info: LayerInfo
+    attr: str  # attribute name on its module (``conv2d``, ``block1_conv1``)
+    drop_activation: bool = False  # the model's final sigmoid/softmax goes to forward()
+    module_class: str | None = None  # for a base: the class emitted for it
+
+
+@dataclass
+class Code:
+    """``__init__`` lines, ``forward`` lines (on ``x``), and named helpers they need.
+
+    ``augment`` is a torchvision transform expression for the data pipeline (augmentation
+    layers only); ``helpers`` name snippets of model.py, ``augment_helpers`` of data.py.
+    """
+
+    init: list[str] = field(default_factory=list)
+    forward: list[str] = field(default_factory=list)
+    helpers: tuple[str, ...] = ()
+    augment: str | None = None
+    augment_helpers: tuple[str, ...] = ()
+    comment: str | None = None  # a forward comment for layers without code
+
+
+def num(x: float) -> str:
+    """A float literal as short as Python's repr, integers without a fraction."""
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x)}.0" if isinstance(x, float) else str(x)
+    return repr(float(x))
+
+
+def pair(p: tuple[int, int]) -> str:
+    return str(p[0]) if p[0] == p[1] else f"({p[0]}, {p[1]})"
+
+
+def nchw(shape: tuple[int, ...]) -> str:
+    """An output shape in the module's own layout, for comments."""
+    if len(shape) == 3:
+        h, w, c = shape
+        return f"(N, {c}, {h}, {w})"
+    return "(N, " + ", ".join(str(s) for s in shape) + ")"
+
+
+# Keras activation name -> PyTorch expression on ``{x}`` (``{dim}``: the channel axis).
+ACTIVATIONS = {
+    "relu": "torch.relu({x})",
+    "sigmoid": "torch.sigmoid({x})",
+    "softmax": "torch.softmax({x}, dim={dim})",
+    "log_softmax": "torch.log_softmax({x}, dim={dim})",
+    "tanh": "torch.tanh({x})",
+    "linear": "{x}",
+    "elu": "F.elu({x})",
+    "selu": "F.selu({x})",
+    "softplus": "F.softplus({x})",
+    "softsign": "F.softsign({x})",
+    "swish": "F.silu({x})",
+    "silu": "F.silu({x})",
+    "gelu": "F.gelu({x})",  # Keras's default is the exact (erf) form, as PyTorch's
+    "exponential": "torch.exp({x})",
+    "hard_sigmoid": "F.hardsigmoid({x})",  # Keras 3: relu6(x + 3) / 6
+    "relu6": "F.relu6({x})",
+    "leaky_relu": "F.leaky_relu({x}, 0.2)",  # Keras's negative_slope default
+    "mish": "F.mish({x})",
+}
+
+SQUASHING = ("sigmoid", "softmax")
+
+
+def activation(name: str | None, expr: str, rank: int) -> str:
+    """``expr`` wrapped in the activation (the channel axis is 1 on NCHW maps, else -1)."""
+    if not name or name == "linear":
+        return expr
+    return ACTIVATIONS[name].format(x=expr, dim=1 if rank == 3 else -1)

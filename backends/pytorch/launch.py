@@ -1,0 +1,137 @@
+"""``specdsl train SPEC --backend pytorch``: write the package into the run folder, run train.py.
+
+The emitted ``train.py`` is what trains, in its own process (stdout passes through: the
+progress bars). It checks the spec, the data and the base weights before it writes anything;
+when it stops with ``error: ...`` the package files just written are removed again and the
+message becomes this function's BackendError (printed once by the CLI).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from specdsl.backends.pytorch.package import sources, write_atomic
+from specdsl.backends.registry import BackendError, TrainOptions
+from specdsl.check.analysis import Analysis
+
+
+def base_weights(analysis: Analysis, options: TrainOptions) -> Path | None:
+    """--weights, or the spec's ``weights=PATH`` resolved beside the spec file."""
+    base = analysis.base
+    if options.weights is not None:
+        if base is None:
+            raise BackendError(
+                f"{options.weights}: model '{analysis.spec.name}' has no pretrained base "
+                "to load weights into"
+            )
+        return Path(options.weights)
+    source = base.layer.weights if base is not None else None
+    if source in (None, "imagenet") or analysis.spec.source is None:
+        return None
+    path = Path(source).expanduser()
+    if not path.is_absolute():
+        beside = Path(analysis.spec.source).resolve().parent / path
+        path = beside if beside.exists() or not path.exists() else path.resolve()
+    return path
+
+
+def train_command(analysis: Analysis, options: TrainOptions, script: Path) -> list[str]:
+    cmd = [sys.executable, str(script), "--data", str(options.data)]
+    cmd += ["--run-dir", str(options.run_dir), "--seed", str(options.seed)]
+    for flag, value in (
+        ("--epochs", options.epochs),
+        ("--batch-size", options.batch_size),
+        ("--limit", options.limit),
+    ):
+        if value is not None:
+            if value < 1:
+                raise BackendError(f"{flag} must be at least 1, got {value}")
+            cmd += [flag, str(value)]
+    weights = base_weights(analysis, options)
+    if weights is not None:
+        cmd += ["--weights", str(weights)]
+    return cmd
+
+
+def run_script(cmd: list[str]) -> tuple[str | None, int]:
+    """Run train.py; stdout passes through, stderr too except its one 'error:' line."""
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the run folder
+    error = None
+    with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env) as proc:
+        for line in proc.stderr:
+            if line.startswith("error: ") and error is None:
+                error = line[len("error: ") :].strip()
+            else:
+                sys.stderr.write(line)
+                sys.stderr.flush()
+        code = proc.wait()
+    return error, code
+
+
+def check_inputs(analysis: Analysis, options: TrainOptions, weights: Path | None) -> None:
+    """The data folder and the base's weights file, checked before anything is written.
+
+    train.py checks them again (it also runs on its own); checking here first gives the one
+    clear line without starting PyTorch. Raises DataError or CheckpointError.
+    """
+    from specdsl.data import detect
+    from specdsl.data.folders import check_classes, scan_image_folder
+    from specdsl.weights.checkpoint import CheckpointError
+    from specdsl.weights.keras_files import imagenet_weights_file
+
+    if detect(options.data) == "folder":
+        check_classes(scan_image_folder(options.data), analysis.spec.classes)
+    base = analysis.base
+    if base is None:
+        return
+    if weights is None and base.layer.weights == "imagenet":
+        imagenet_weights_file(base.layer.arch)
+    elif weights is not None and not weights.is_file():
+        raise CheckpointError(f"{weights}: no such weights file")
+
+
+def train(analysis: Analysis, options: TrainOptions) -> Path:
+    files = sources(analysis)  # every check of the spec before anything is written
+    run_dir = Path(options.run_dir)
+    cmd = train_command(analysis, options, run_dir / "train.py")
+    check_inputs(analysis, options, base_weights(analysis, options))
+    created = _first_missing(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in files.items():
+        write_atomic(run_dir / name, text)
+        written.append(run_dir / name)
+    error, code = run_script(cmd)
+    if code != 0:
+        _clean_if_untouched(run_dir, written, created)
+        raise BackendError(error or f"{run_dir / 'train.py'} stopped with exit code {code}")
+    return run_dir
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (None if it exists)."""
+    missing = None
+    for p in [path.absolute(), *path.absolute().parents]:
+        if p.exists():
+            break
+        missing = p
+    return missing
+
+
+def _clean_if_untouched(run_dir: Path, written: list[Path], created: Path | None) -> None:
+    """Remove the package files (and the folders made for them) if nothing else was written."""
+    if any(p not in written for p in run_dir.iterdir()):
+        return
+    for p in written:
+        p.unlink(missing_ok=True)
+    folder = run_dir.absolute()
+    while created is not None:
+        folder.rmdir()
+        if folder == created:
+            break
+        folder = folder.parent

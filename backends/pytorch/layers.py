@@ -1,0 +1,196 @@
+"""One emitter per IR layer class: the module's ``__init__`` and ``forward`` lines (NCHW).
+
+Semantics follow Keras: ``same`` padding puts the extra row/column at the bottom/right (as
+TensorFlow does) and is computed here from the known input size, pooling floors, Dense acts
+on the last axis (channels of a feature map), batch-norm momentum is ``1 - keras_momentum``.
+"""
+
+from __future__ import annotations
+
+from specdsl import ir
+from specdsl.backends.pytorch.code import EMIT, Code, Ctx, activation, num, pair
+
+
+def same_pads(size: int, k: int, s: int) -> tuple[int, int]:
+    """TensorFlow's 'same' padding along one axis: (before, after), the extra one after."""
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def _pads(layer, info, window: tuple[int, int], strides: tuple[int, int]):
+    """(top, bottom, left, right) for a 'same' layer; None when no padding is needed."""
+    if layer.padding != "same":
+        return None
+    h, w, _ = info.input_shape
+    t, b = same_pads(h, window[0], strides[0])
+    left, r = same_pads(w, window[1], strides[1])
+    if not (t or b or left or r):
+        return None
+    return t, b, left, r
+
+
+def _symmetric(p) -> bool:
+    t, b, left, r = p
+    return t == b and left == r
+
+
+@EMIT.register(ir.Conv2D)
+def conv2d(layer: ir.Conv2D, ctx: Ctx) -> Code:
+    c_in = ctx.info.input_shape[2]
+    args = [str(c_in), str(layer.filters), f"kernel_size={pair(layer.kernel)}"]
+    if layer.strides != (1, 1):
+        args.append(f"stride={pair(layer.strides)}")
+    pads = _pads(layer, ctx.info, layer.kernel, layer.strides)
+    forward: list[str] = []
+    if pads and _symmetric(pads):
+        args.append(f"padding={pair((pads[0], pads[2]))}")
+    elif pads:
+        t, b, left, r = pads
+        forward.append(
+            f"x = F.pad(x, ({left}, {r}, {t}, {b}))  # 'same' as Keras (extra bottom/right)"
+        )
+    if not layer.use_bias:
+        args.append("bias=False")
+    act = None if ctx.drop_activation else layer.activation
+    forward.append(f"x = {activation(act, f'self.{ctx.attr}(x)', 3)}")
+    return Code(init=[f"self.{ctx.attr} = nn.Conv2d({', '.join(args)})"], forward=forward)
+
+
+@EMIT.register(ir.MaxPool2D, ir.AvgPool2D)
+def pool2d(layer, ctx: Ctx) -> Code:
+    strides = layer.strides or layer.pool
+    is_max = isinstance(layer, ir.MaxPool2D)
+    cls = "nn.MaxPool2d" if is_max else "nn.AvgPool2d"
+    args = [pair(layer.pool)]
+    if strides != layer.pool:
+        args.append(f"stride={pair(strides)}")
+    pads = _pads(layer, ctx.info, layer.pool, strides)
+    if pads and _symmetric(pads):
+        args.append(f"padding={pair((pads[0], pads[2]))}")
+        if not is_max:
+            args.append("count_include_pad=False")
+    elif pads:
+        t, b, left, r = pads
+        if is_max:
+            return Code(
+                init=[f"self.{ctx.attr} = {cls}({', '.join(args)})"],
+                forward=[
+                    f'x = F.pad(x, ({left}, {r}, {t}, {b}), value=float("-inf"))  '
+                    "# 'same' as Keras (extra bottom/right)",
+                    f"x = self.{ctx.attr}(x)",
+                ],
+            )
+        return Code(
+            forward=[
+                f"x = avg_pool_same(x, {pair(layer.pool)}, {pair(strides)}, "
+                f"({left}, {r}, {t}, {b}))  # {ctx.info.name}"
+            ],
+            helpers=("avg_pool_same",),
+        )
+    return Code(
+        init=[f"self.{ctx.attr} = {cls}({', '.join(args)})"],
+        forward=[f"x = self.{ctx.attr}(x)"],
+    )
+
+
+@EMIT.register(ir.GlobalAvgPool2D)
+def global_avg_pool(layer, ctx: Ctx) -> Code:
+    return Code(forward=[f"x = x.mean(dim=(2, 3))  # {ctx.info.name}"])
+
+
+@EMIT.register(ir.GlobalMaxPool2D)
+def global_max_pool(layer, ctx: Ctx) -> Code:
+    return Code(forward=[f"x = x.amax(dim=(2, 3))  # {ctx.info.name}"])
+
+
+@EMIT.register(ir.Flatten)
+def flatten(layer, ctx: Ctx) -> Code:
+    return Code(
+        init=[f"self.{ctx.attr} = nn.Flatten()  # C,H,W order; the weight converter reorders"],
+        forward=[f"x = self.{ctx.attr}(x)"],
+    )
+
+
+@EMIT.register(ir.Dense)
+def dense(layer: ir.Dense, ctx: Ctx) -> Code:
+    n_in = ctx.info.input_shape[-1]
+    args = [str(n_in), str(layer.units)]
+    if not layer.use_bias:
+        args.append("bias=False")
+    rank = len(ctx.info.input_shape)
+    call = f"self.{ctx.attr}(x)"
+    if rank == 3:  # Keras's Dense acts on the last axis: the channels of an NHWC map
+        call = f"self.{ctx.attr}(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)"
+    act = None if ctx.drop_activation else layer.activation
+    return Code(
+        init=[f"self.{ctx.attr} = nn.Linear({', '.join(args)})"],
+        forward=[f"x = {activation(act, call, rank)}"],
+    )
+
+
+@EMIT.register(ir.Dropout)
+def dropout(layer: ir.Dropout, ctx: Ctx) -> Code:
+    return Code(
+        init=[f"self.{ctx.attr} = nn.Dropout({num(layer.rate)})"],
+        forward=[f"x = self.{ctx.attr}(x)"],
+    )
+
+
+@EMIT.register(ir.BatchNorm)
+def batchnorm(layer: ir.BatchNorm, ctx: Ctx) -> Code:
+    shape = ctx.info.input_shape
+    cls = "nn.BatchNorm2d" if len(shape) == 3 else "nn.BatchNorm1d"
+    momentum = round(1.0 - layer.momentum, 12)
+    return Code(
+        init=[
+            f"self.{ctx.attr} = {cls}({shape[-1]}, eps={num(layer.epsilon)}, "
+            f"momentum={num(momentum)})"
+        ],
+        forward=[f"x = self.{ctx.attr}(x)"],
+        helpers=("frozen_batchnorm",),
+    )
+
+
+@EMIT.register(ir.Activation)
+def activation_layer(layer: ir.Activation, ctx: Ctx) -> Code:
+    if ctx.drop_activation or layer.activation == "linear":
+        return Code(comment=f"{ctx.info.name}: {layer.activation}")
+    rank = len(ctx.info.input_shape)
+    return Code(forward=[f"x = {activation(layer.activation, 'x', rank)}  # {ctx.info.name}"])
+
+
+def _fraction(text: str | None, value: float) -> str:
+    """``1/255`` stays readable as ``(1 / 255)``; anything else is the float itself."""
+    if text and "/" in text:
+        a, _, b = text.partition("/")
+        if a.strip().replace(".", "", 1).isdigit() and b.strip().replace(".", "", 1).isdigit():
+            return f"({a.strip()} / {b.strip()})"
+    return num(value)
+
+
+@EMIT.register(ir.Rescale)
+def rescale(layer: ir.Rescale, ctx: Ctx) -> Code:
+    expr = f"x * {_fraction(layer.text, layer.scale)}"
+    if layer.offset:
+        expr += f" + {num(layer.offset)}" if layer.offset > 0 else f" - {num(-layer.offset)}"
+    return Code(forward=[f"x = {expr}  # {ctx.info.name}"])
+
+
+@EMIT.register(ir.Preprocess)
+def preprocess(layer: ir.Preprocess, ctx: Ctx) -> Code:
+    fn = f"{layer.mode}_preprocess"
+    return Code(forward=[f"x = {fn}(x)  # {ctx.info.name}"], helpers=(fn,))
+
+
+@EMIT.register(ir.InputLayer)
+def input_layer(layer, ctx: Ctx) -> Code:
+    return Code()
+
+
+@EMIT.register(ir.Base)
+def base(layer: ir.Base, ctx: Ctx) -> Code:
+    return Code(
+        init=[f"self.{ctx.attr} = {ctx.module_class}()"],
+        forward=[f"x = self.{ctx.attr}(x)"],
+    )

@@ -1,0 +1,264 @@
+"""train.py's training loop: Keras's fit, epoch by epoch, alone or under torchrun.
+
+The definitions before Stage are placeholders for what train.py defines elsewhere."""
+
+import math
+import os
+import sys
+import time
+from typing import NamedTuple
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+METRICS = ("accuracy",)
+MONITOR = "val_loss"
+BASE = None
+
+
+def make_loader(dataset, batch_size, train, rank=0, world=1, workers=0, seed=0):
+    return []
+
+
+class TensorImages:
+    def __init__(self, x, y, transform=None):
+        self.x, self.y, self.transform = x, y, transform
+
+
+def make_optimizer(name, params, lr):
+    return torch.optim.SGD(params, lr=lr)
+
+
+def compute_loss(out, y):
+    return out.mean()
+
+
+def count_correct(out, y):
+    return out.sum()
+
+
+class Stage(NamedTuple):
+    """One call of Keras's fit: its epochs, its optimizer, the modules it keeps frozen."""
+
+    name: str
+    epochs: int
+    optimizer: str
+    learning_rate: float
+    frozen: tuple[str, ...] = ()
+
+
+class Objective(nn.Module):
+    """The part of the model the optimizer trains: logits(x), or head(x) on stored features."""
+
+    def __init__(self, model, part):
+        super().__init__()
+        self.model, self.part = model, part
+
+    def forward(self, x):
+        return getattr(self.model, self.part)(x)
+
+
+class Progress:
+    """A Keras-style progress bar for one epoch (rank 0; redrawn in place on a terminal)."""
+
+    def __init__(self, total, enabled):
+        self.total, self.enabled = total, enabled
+        self.tty = enabled and sys.stdout.isatty()
+        self.start = self.last = time.perf_counter()
+
+    def update(self, step, logs):
+        now = time.perf_counter()
+        if self.tty and (now - self.last > 0.2 or step == self.total):
+            self.last = now
+            sys.stdout.write("\r" + self.line(step, logs()))
+            sys.stdout.flush()
+
+    def end(self, logs):
+        if self.enabled:
+            print(("\r" if self.tty else "") + self.line(self.total, logs), flush=True)
+
+    def line(self, step, logs):
+        done = int(30 * step / max(1, self.total))
+        bar = "=" * max(0, done - 1) + (">" if done < 30 else "=") + "." * (30 - done)
+        elapsed = time.perf_counter() - self.start
+        items = "".join(f" - {k}: {v:.4f}" for k, v in logs.items())
+        per_step = 1000 * elapsed / max(1, step)
+        return f"{step}/{self.total} [{bar}] - {elapsed:.0f}s {per_step:.0f}ms/step{items}"
+
+
+def set_frozen(model, frozen):
+    """Keras's trainable=False: these modules' weights get no gradient and no update."""
+    for p in model.parameters():
+        p.requires_grad_(True)
+    for name in frozen:
+        for p in model.get_submodule(name).parameters():
+            p.requires_grad_(False)
+
+
+def param_counts(model):
+    """(total, trainable, non-trainable) counted as Keras does (batch-norm statistics count)."""
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    stats = sum(b.numel() for n, b in model.named_buffers() if n.endswith(("_mean", "_var")))
+    return trainable + frozen + stats, trainable, frozen + stats
+
+
+def metric_logs(totals):
+    """{'loss': .., 'accuracy': ..} from summed (loss * n, correct, n)."""
+    loss, right, n = totals.tolist()
+    logs = {"loss": loss / max(n, 1)}
+    for name in METRICS:
+        logs[name] = right / max(n, 1)
+    return logs
+
+
+def train_epoch(net, optimizer, loader, device, progress, channels_last):
+    net.train()
+    totals = torch.zeros(3, dtype=torch.float64, device=device)
+    for step, (x, y) in enumerate(loader, 1):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        if channels_last and x.dim() == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
+        out = net(x)
+        loss = compute_loss(out, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            totals += torch.stack(
+                [
+                    loss.detach().double() * len(y),
+                    count_correct(out, y).double(),
+                    totals.new_tensor(len(y)),
+                ]
+            )
+        progress.update(step, lambda t=totals: metric_logs(t))
+    if dist.is_initialized():
+        dist.all_reduce(totals)
+    return metric_logs(totals)
+
+
+@torch.no_grad()
+def evaluate(net, loader, device, channels_last=False):
+    """Loss and metrics over every example of the split (shards summed across processes)."""
+    net.eval()
+    totals = torch.zeros(3, dtype=torch.float64, device=device)
+    for x, y in loader:
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        if channels_last and x.dim() == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
+        out = net(x)
+        totals += torch.stack(
+            [
+                compute_loss(out, y).double() * len(y),
+                count_correct(out, y).double(),
+                totals.new_tensor(len(y)),
+            ]
+        )
+    if dist.is_initialized():
+        dist.all_reduce(totals)
+    return metric_logs(totals)
+
+
+def improved(value, best):
+    if best is None:
+        return True
+    return value > best if MONITOR.endswith("accuracy") else value < best
+
+
+def save_atomic(state, path):
+    """torch.save to a temporary file, then rename: a crash never leaves half a checkpoint."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def fit_stage(model, stage, part, loaders, args, env, run_dir):
+    """Keras's fit for one stage: epochs, validation, best-checkpoint; returns the history."""
+    rank, world, device, log = env
+    set_frozen(model, stage.frozen)
+    total, trainable, frozen = param_counts(model)
+    epochs = args.epochs or stage.epochs
+    plural = "s" if epochs != 1 else ""
+    settings = f"{epochs} epoch{plural}, {stage.optimizer} lr={stage.learning_rate}"
+    log(f"\nStage '{stage.name}': {settings}")
+    log(f"Total params: {total:,}")
+    log(f"Trainable params: {trainable:,}")
+    log(f"Non-trainable params: {frozen:,}")
+    objective = Objective(model, part)
+    net = objective
+    if world > 1:
+        ids = [device] if device.type == "cuda" else None
+        net = DistributedDataParallel(objective, device_ids=ids)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = make_optimizer(stage.optimizer, params, stage.learning_rate)
+    history, best = {"seconds": [], "cpu_seconds": []}, None
+    for epoch in range(epochs):
+        log(f"Epoch {epoch + 1}/{epochs}")
+        start, cpu_start = time.perf_counter(), time.process_time()
+        loaders["train"].set_epoch(epoch)
+        progress = Progress(len(loaders["train"]), enabled=rank == 0)
+        logs = train_epoch(net, optimizer, loaders["train"], device, progress, args.channels_last)
+        if "validation" in loaders:
+            val = evaluate(objective, loaders["validation"], device, args.channels_last)
+            logs.update({f"val_{k}": v for k, v in val.items()})
+        history["seconds"].append(time.perf_counter() - start)
+        history["cpu_seconds"].append(time.process_time() - cpu_start)
+        progress.end(logs)
+        for k, v in logs.items():
+            history.setdefault(k, []).append(v)
+        if MONITOR is None or improved(logs[MONITOR], best):
+            if MONITOR is not None:
+                was = f"{best:.5f}" if best is not None else "inf"
+                log(f"{MONITOR} improved from {was} to {logs[MONITOR]:.5f}, saving model.pt")
+                best = logs[MONITOR]
+            if rank == 0:
+                save_atomic(model.state_dict(), run_dir / "model.pt")
+    if world > 1:
+        dist.barrier()
+    return history
+
+
+def training_inputs__images(model, datasets, args, env):
+    """Strategy 'fit': the model trains on the images (augmented by data.py), via logits()."""
+    return datasets, "logits"
+
+
+def training_inputs__features(model, datasets, args, env):
+    """Strategy 'features': the frozen base runs once per split; head() trains on that."""
+    env[3](f"Extracting {BASE} features once (Keras's conv_base.predict)")
+    return {k: extract_features(model, v, args, env) for k, v in datasets.items()}, "head"
+
+
+def gather_shards(t, n, world, device):
+    """Rows rank, rank + world, ... held by each process, reassembled in order on every one."""
+    size = math.ceil(n / world)
+    padded = torch.zeros((size, *t.shape[1:]), dtype=t.dtype, device=device)
+    padded[: len(t)] = t.to(device)
+    parts = [torch.empty_like(padded) for _ in range(world)]
+    dist.all_gather(parts, padded)
+    full = torch.empty((n, *t.shape[1:]), dtype=t.dtype)
+    for r, part in enumerate(parts):
+        full[r::world] = part[: len(range(r, n, world))].cpu()
+    return full
+
+
+@torch.no_grad()
+def extract_features(model, dataset, args, env):
+    """Keras's conv_base.predict over a split: the features of every image, with labels."""
+    rank, world, device, log = env
+    model.eval()
+    loader = make_loader(dataset, args.batch_size, False, rank, world, args.workers, args.seed)
+    feats, labels = [], []
+    for x, y in loader:
+        feats.append(model.features(x.to(device)).cpu())
+        labels.append(torch.as_tensor(y))
+    f, y = torch.cat(feats), torch.cat(labels)
+    if world > 1:
+        f, y = (
+            gather_shards(f, len(dataset), world, device),
+            gather_shards(y, len(dataset), world, device),
+        )
+    return TensorImages(f, y)
