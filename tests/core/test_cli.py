@@ -55,7 +55,9 @@ def test_check_reports_every_error_with_exit_1(tmp_path):
 
 def test_check_json_for_editors(tmp_path):
     bad = tmp_path / "bad.spec"
-    bad.write_text("input 28x28x1\nflatten\ndense 10 softmax\nloss binary_crossentropy\nfreeze vgg\n")
+    bad.write_text(
+        "input 28x28x1\nflatten\ndense 10 softmax\nloss binary_crossentropy\nfreeze vgg\n"
+    )
     r = run("check", "--format", "json", str(bad))
     assert r.returncode == 1
     items = json.loads(r.stdout)

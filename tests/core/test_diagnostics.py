@@ -119,7 +119,7 @@ def test_errors_inside_stages():
 def test_no_traceback_for_mutated_specs():
     """Random corruptions of the lecture specs give diagnostics, never another exception."""
     rng = random.Random(7)
-    alphabet = "abcxyz0123456789 ;:[]=-/.\"#\nkspx"
+    alphabet = 'abcxyz0123456789 ;:[]=-/."#\nkspx'
     sources = [p.read_text() for p in LECTURE_SPECS]
     for _ in range(300):
         text = list(rng.choice(sources))

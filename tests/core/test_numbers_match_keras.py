@@ -80,7 +80,7 @@ def compare_layers(analysis, model, skip=("InputLayer",)):
     keras_layers = [lyr for lyr in model.layers if type(lyr).__name__ not in skip]
     ours = analysis.layers
     assert len(ours) == len(keras_layers)
-    for info, lyr in zip(ours, keras_layers):
+    for info, lyr in zip(ours, keras_layers, strict=True):
         assert tuple(lyr.output.shape[1:]) == info.output_shape, info.name
         assert lyr.count_params() == info.params, info.name
 
@@ -125,7 +125,7 @@ def test_vgg16_models_and_freezing_equal_keras(spec, freeze_last, trainable):
     base = a.base
     assert [c.name for c in base.children[1:]] == [lyr.name for lyr in conv_base.layers[1:]]
     assert len(base.children) == len(conv_base.layers) == 19
-    for info, lyr in zip(base.children, conv_base.layers):
+    for info, lyr in zip(base.children, conv_base.layers, strict=True):
         assert info.output_shape == tuple(lyr.output.shape[1:]), info.name
         assert info.params == lyr.count_params(), info.name
         assert info.trainable == lyr.trainable or info.params == 0, info.name

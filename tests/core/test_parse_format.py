@@ -136,13 +136,16 @@ def test_training_section():
 def test_semicolons_newlines_comments_are_equivalent():
     one = parse_text("input 28x28x1; conv 32 k3 relu; pool 2; flatten; dense 10 softmax")
     many = parse_text(
-        "# a comment\ninput 28x28x1\n\nconv 32 k3 relu  # trailing\npool 2\nflatten\ndense 10 softmax\n"
+        "# a comment\ninput 28x28x1\n\nconv 32 k3 relu  # trailing\n"
+        "pool 2\nflatten\ndense 10 softmax\n"
     )
     assert ir.ir_equal(one, many)
 
 
 def test_fmt_keeps_comments_and_canonicalizes():
-    text = "input 28x28x1 # size\n# the features\nconv 32 k3 relu;pool 2\nflatten\ndense 10 softmax\n"
+    text = (
+        "input 28x28x1 # size\n# the features\nconv 32 k3 relu;pool 2\nflatten\ndense 10 softmax\n"
+    )
     out = format_spec(parse_text(text), text)
     assert "input 28x28x1  # size" in out
     assert "# the features\nconv 32 k3 relu\npool 2" in out
