@@ -1,0 +1,172 @@
+"""Lowering of layer statements: one method per layer kind (``l_conv`` ...) and augmentation."""
+
+from __future__ import annotations
+
+from lark import Token, Tree
+
+from specdsl import ir
+from specdsl.check.diagnostics import did_you_mean
+from specdsl.ir.vocab import ACTIVATIONS, PREPROCESS_MODES
+from specdsl.syntax.tokens import num, pair, span_of
+
+
+class LayerLowering:
+    """Mixin of :class:`specdsl.syntax.lower.Lowerer`: layers -> (IR class, fields)."""
+
+    def _activation(self, tok: Token) -> str:
+        name = str(tok)
+        if name not in ACTIVATIONS:
+            self.d.error(
+                f"unknown activation '{name}'",
+                span_of(tok),
+                hint=did_you_mean(name, ACTIVATIONS + ("same", "valid", "nobias")),
+                expected="a Keras activation: " + ", ".join(ACTIVATIONS[:6]) + ", ...",
+            )
+        return name
+
+    def l_conv(self, t: Tree):
+        filters = int(t.children[0])
+        fields: dict = {"filters": filters}
+        seen: set = set()
+        if filters <= 0:
+            self.d.error("conv needs at least 1 filter", span_of(t.children[0]))
+        for opt in t.children[1:]:
+            self._conv_opt(opt, fields, seen)
+        if "kernel" not in fields:
+            self.d.error("conv needs a kernel size", span_of(t), hint=f"write 'conv {filters} k3'")
+            fields["kernel"] = (3, 3)
+        return ir.Conv2D, fields
+
+    def _conv_opt(self, opt: Tree, fields: dict, seen: set) -> None:
+        kind = opt.data
+        if kind == "kernel":
+            if self._once(seen, "kernel", opt, "the kernel size"):
+                fields["kernel"] = pair(str(opt.children[0])[1:])
+                if min(fields["kernel"]) <= 0:
+                    self.d.error("kernel size must be at least 1", span_of(opt))
+        elif kind == "stride":
+            if self._once(seen, "stride", opt, "the stride"):
+                fields["strides"] = pair(str(opt.children[0])[1:])
+                if min(fields["strides"]) <= 0:
+                    self.d.error("stride must be at least 1", span_of(opt))
+        elif kind == "padding":
+            if self._once(seen, "padding", opt, "the padding"):
+                fields["padding"] = str(opt.children[0])
+        elif kind == "nobias":
+            fields["use_bias"] = False
+        elif kind == "act":
+            if self._once(seen, "act", opt, "the activation"):
+                fields["activation"] = self._activation(opt.children[0])
+        elif kind == "option":
+            self._options([opt], {}, "this layer")
+
+    def _pool(self, t: Tree):
+        size = int(t.children[0])
+        fields: dict = {"pool": (size, size)}
+        if size <= 0:
+            self.d.error("pool size must be at least 1", span_of(t.children[0]))
+        seen: set = set()
+        for opt in t.children[1:]:
+            self._conv_opt(opt, fields, seen)
+        return fields
+
+    def l_pool(self, t: Tree):
+        return ir.MaxPool2D, self._pool(t)
+
+    def l_avgpool(self, t: Tree):
+        return ir.AvgPool2D, self._pool(t)
+
+    def l_globalpool(self, t: Tree):
+        word = str(t.children[0])
+        cls = ir.GlobalMaxPool2D if word in ("globalmaxpool", "gmp") else ir.GlobalAvgPool2D
+        return cls, {}
+
+    def l_flatten(self, t: Tree):
+        return ir.Flatten, {}
+
+    def l_dense(self, t: Tree):
+        units = int(t.children[0])
+        fields: dict = {"units": units}
+        if units <= 0:
+            self.d.error(
+                f"dense needs at least 1 unit, got {units}",
+                span_of(t.children[0]),
+                hint="'dense 1 sigmoid' for a binary output",
+            )
+        seen: set = set()
+        for opt in t.children[1:]:
+            self._conv_opt(opt, fields, seen)
+        return ir.Dense, fields
+
+    def l_dropout(self, t: Tree):
+        tok = t.children[0]
+        rate = num(tok)
+        if not 0.0 <= rate < 1.0:
+            self.d.error(
+                f"dropout rate {tok} is outside [0, 1)",
+                span_of(tok),
+                hint="the fraction of inputs to drop, e.g. 'dropout 0.5'",
+            )
+        return ir.Dropout, {"rate": rate}
+
+    def l_batchnorm(self, t: Tree):
+        opts = self._options(t.children, {"momentum": "float", "epsilon": "float"}, "batchnorm")
+        return ir.BatchNorm, opts
+
+    def l_activation(self, t: Tree):
+        return ir.Activation, {"activation": self._activation(t.children[0])}
+
+    def l_rescale(self, t: Tree):
+        nums = [c for c in t.children if isinstance(c, Token)]
+        opts = self._options(
+            [c for c in t.children if isinstance(c, Tree)], {"offset": "float"}, "rescale"
+        )
+        scale = num(nums[0])
+        text = str(nums[0])
+        if len(nums) == 2:
+            den = num(nums[1])
+            if den == 0:
+                self.d.error("rescale divides by zero", span_of(nums[1]))
+                den = 1.0
+            scale = scale / den
+            text = f"{nums[0]}/{nums[1]}"
+        return ir.Rescale, {"scale": scale, "text": text, **opts}
+
+    def l_preprocess(self, t: Tree):
+        tok = t.children[0]
+        mode = str(tok)
+        if mode not in PREPROCESS_MODES:
+            self.d.error(
+                f"unknown preprocessing '{mode}'",
+                span_of(tok),
+                hint=did_you_mean(mode, PREPROCESS_MODES),
+                expected=", ".join(PREPROCESS_MODES) + " (caffe is VGG16's)",
+            )
+            mode = "caffe"
+        return ir.Preprocess, {"mode": mode}
+
+    # ---- augmentation ------------------------------------------------------------
+    def s_augment_stmt(self, t: Tree) -> None:
+        for op in t.children:
+            if op.data == "flip":
+                mode = str(op.children[0].children[0]) if op.children else "horizontal_and_vertical"
+                self.layers.append((None, {"mode": mode}, ir.RandomFlip, span_of(op)))
+            else:
+                word = str(op.children[0].children[0])
+                tok = op.children[1]
+                factor = num(tok)
+                if factor <= 0 or (word == "rotate" and factor > 1):
+                    self.d.error(
+                        f"{word} factor {tok} is out of range",
+                        span_of(tok),
+                        expected="a positive fraction (rotate 0.1 = up to 10% of a full turn)",
+                    )
+                cls = {
+                    "rotate": ir.RandomRotation,
+                    "zoom": ir.RandomZoom,
+                    "contrast": ir.RandomContrast,
+                    "translate": ir.RandomTranslation,
+                }[word]
+                self.layers.append((None, {"factor": factor}, cls, span_of(op)))
+
+    # ---- base and freezing -------------------------------------------------------
