@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from specdsl.backends.keras.package import package_sources, write_text_atomic
+from specdsl.backends.keras.package import package_sources
+from specdsl.backends.launch import train_command, write_text_atomic
 from specdsl.backends.registry import BackendError, TrainOptions
 from specdsl.check.analysis import Analysis
 
@@ -24,40 +25,6 @@ TF_NOTICES = (
     "I0000 ",
     "To enable the following instructions:",
 )
-
-
-def train_command(analysis: Analysis, options: TrainOptions, script: Path) -> list[str]:
-    cmd = [sys.executable, str(script), "--data", str(options.data)]
-    cmd += ["--run-dir", str(options.run_dir), "--seed", str(options.seed)]
-    if options.epochs is not None:
-        cmd += ["--epochs", str(options.epochs)]
-    if options.batch_size is not None:
-        cmd += ["--batch-size", str(options.batch_size)]
-    if options.limit is not None:
-        cmd += ["--limit", str(options.limit)]
-    weights = _weights(analysis, options)
-    if weights is not None:
-        cmd += ["--weights", str(weights)]
-    return cmd
-
-
-def _weights(analysis: Analysis, options: TrainOptions) -> Path | None:
-    """--weights, or the spec's ``weights=PATH`` resolved beside the spec file."""
-    base = analysis.base
-    if options.weights is not None:
-        if base is None:
-            raise BackendError(
-                f"{options.weights}: model '{analysis.spec.name}' has no pretrained base "
-                "to load weights into"
-            )
-        return Path(options.weights)
-    source = base.layer.weights if base is not None else None
-    if source in (None, "imagenet") or analysis.spec.source is None:
-        return None
-    path = Path(source).expanduser()
-    if not path.is_absolute():
-        path = Path(analysis.spec.source).resolve().parent / path
-    return path
 
 
 def train(analysis: Analysis, options: TrainOptions) -> Path:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from specdsl.backends.keras.codefmt import CodeError
 from specdsl.backends.keras.model_code import model_source
 from specdsl.backends.keras.train_code import spec_file_name, train_source
+from specdsl.backends.launch import write_text_atomic
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
 
@@ -35,16 +34,3 @@ def write_package(analysis: Analysis, out: Path) -> list[Path]:
         raise BackendError(f"{out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     return [write_text_atomic(out / name, text) for name, text in files.items()]
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

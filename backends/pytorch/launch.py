@@ -13,47 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from specdsl.backends.pytorch.package import sources, write_atomic
+from specdsl.backends.launch import base_weights, train_command, write_text_atomic
+from specdsl.backends.pytorch.package import sources
 from specdsl.backends.registry import BackendError, TrainOptions
 from specdsl.check.analysis import Analysis
-
-
-def base_weights(analysis: Analysis, options: TrainOptions) -> Path | None:
-    """--weights, or the spec's ``weights=PATH`` resolved beside the spec file."""
-    base = analysis.base
-    if options.weights is not None:
-        if base is None:
-            raise BackendError(
-                f"{options.weights}: model '{analysis.spec.name}' has no pretrained base "
-                "to load weights into"
-            )
-        return Path(options.weights)
-    source = base.layer.weights if base is not None else None
-    if source in (None, "imagenet") or analysis.spec.source is None:
-        return None
-    path = Path(source).expanduser()
-    if not path.is_absolute():
-        beside = Path(analysis.spec.source).resolve().parent / path
-        path = beside if beside.exists() or not path.exists() else path.resolve()
-    return path
-
-
-def train_command(analysis: Analysis, options: TrainOptions, script: Path) -> list[str]:
-    cmd = [sys.executable, str(script), "--data", str(options.data)]
-    cmd += ["--run-dir", str(options.run_dir), "--seed", str(options.seed)]
-    for flag, value in (
-        ("--epochs", options.epochs),
-        ("--batch-size", options.batch_size),
-        ("--limit", options.limit),
-    ):
-        if value is not None:
-            if value < 1:
-                raise BackendError(f"{flag} must be at least 1, got {value}")
-            cmd += [flag, str(value)]
-    weights = base_weights(analysis, options)
-    if weights is not None:
-        cmd += ["--weights", str(weights)]
-    return cmd
 
 
 def run_script(cmd: list[str]) -> tuple[str | None, int]:
@@ -104,7 +67,7 @@ def train(analysis: Analysis, options: TrainOptions) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in files.items():
-        write_atomic(run_dir / name, text)
+        write_text_atomic(run_dir / name, text)
         written.append(run_dir / name)
     error, code = run_script(cmd)
     if code != 0:

@@ -6,10 +6,9 @@ atomically, so a failed build never leaves a half-written package.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from specdsl.backends.launch import write_text_atomic
 from specdsl.backends.pytorch.data_file import data_source
 from specdsl.backends.pytorch.model_file import model_source
 from specdsl.backends.pytorch.train_file import train_source
@@ -36,23 +35,10 @@ def sources(analysis: Analysis) -> dict[str, str]:
     }
 
 
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_package(analysis: Analysis, out: Path) -> list[Path]:
     files = sources(analysis)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, text in files.items():
-        write_atomic(out / name, text)
-        paths.append(out / name)
+        paths.append(write_text_atomic(out / name, text))
     return paths
