@@ -6,8 +6,9 @@ from pathlib import Path
 
 from specdsl import ir
 from specdsl.check.analysis import Analysis
-from specdsl.check.analyze import check
-from specdsl.syntax.parse import parse_file, parse_text
+from specdsl.check.analyze import analyze, check
+from specdsl.check.diagnostics import Diagnostic
+from specdsl.syntax.parse import parse_file, parse_text, parse_with_diagnostics
 
 
 def load(path: str | Path) -> Analysis:
@@ -19,4 +20,29 @@ def loads(text: str, name: str | None = None) -> Analysis:
     return check(parse_text(text, name=name))
 
 
-__all__ = ["Analysis", "check", "ir", "load", "loads", "parse_file", "parse_text"]
+def diagnose(text: str, file: str | None = None) -> tuple[Analysis | None, list[Diagnostic]]:
+    """Parse and check spec text; never raises for bad input.
+
+    Returns the analysis (None when the text does not parse) and every diagnostic, sorted by
+    position. Shape checks run even when lowering found errors (so a wrong activation and a
+    kernel larger than its input are reported together), as long as the input size is known.
+    """
+    spec, diags = parse_with_diagnostics(text, file)
+    analysis = None
+    if spec is not None and (spec.input_shape is not None or not diags.has_errors):
+        had_errors = diags.has_errors
+        try:
+            analysis = analyze(spec, diags)
+        except (ArithmeticError, ValueError):
+            if not had_errors:  # a bug, not bad input: let the tests see it
+                raise
+            # values already reported as errors (e.g. stride 0) made a shape uncomputable
+    items = sorted((d.with_file(file) for d in diags), key=_position)
+    return analysis, items
+
+
+def _position(d: Diagnostic) -> tuple[int, int]:
+    return (d.span.line, d.span.column) if d.span else (0, 0)
+
+
+__all__ = ["Analysis", "check", "diagnose", "ir", "load", "loads", "parse_file", "parse_text"]

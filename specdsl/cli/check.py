@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from specdsl.cli.app import app
-from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, print_diagnostics, sort_key
+from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, print_diagnostics
 
 
 @app.command()
@@ -17,9 +17,9 @@ def check(
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
 ) -> None:
     """Check specs: syntax, names, shapes, freezing, training settings."""
-    from specdsl.check.analyze import analyze
+    from specdsl.api import diagnose
     from specdsl.check.diagnostics import SpecError
-    from specdsl.syntax.parse import parse_with_diagnostics, read_spec_text
+    from specdsl.syntax.parse import read_spec_text
 
     if format not in ("text", "json"):
         fail(f"unknown format '{format}' (text or json)", EXIT_USAGE)
@@ -34,10 +34,7 @@ def check(
             all_diags.extend(e.diagnostics)
             bad = True
             continue
-        spec, diags = parse_with_diagnostics(text, str(path))
-        if spec is not None and not diags.has_errors:
-            analyze(spec, diags)
-        items = sorted((d.with_file(str(path)) for d in diags), key=sort_key)
+        _, items = diagnose(text, str(path))
         if any(d.severity == "error" for d in items) or (strict and items):
             bad = True
         if format == "text":

@@ -48,8 +48,8 @@ def sort_key(d: Diagnostic):
 
 def load_checked(path: Path):
     """Parse and check a spec file; on errors print them all and exit 1."""
-    from specdsl.check.analyze import analyze
-    from specdsl.syntax.parse import parse_with_diagnostics, read_spec_text
+    from specdsl.api import diagnose
+    from specdsl.syntax.parse import read_spec_text
 
     require_file(path)
     try:
@@ -57,12 +57,7 @@ def load_checked(path: Path):
     except SpecError as e:
         print_diagnostics(e.diagnostics, None)
         raise typer.Exit(EXIT_SPEC) from None
-    spec, diags = parse_with_diagnostics(text, str(path))
-    if spec is not None and not diags.has_errors:
-        analysis = analyze(spec, diags)
-    else:
-        analysis = None
-    items = sorted((d.with_file(str(path)) for d in diags), key=sort_key)
+    analysis, items = diagnose(text, str(path))
     if any(d.severity == "error" for d in items):
         print_diagnostics(items, text)
         raise typer.Exit(EXIT_SPEC)

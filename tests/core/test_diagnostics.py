@@ -6,18 +6,15 @@ import random
 
 import pytest
 
-from specdsl.check.analyze import analyze
+from specdsl import api
 from specdsl.check.diagnostics import SpecError, render_all
-from specdsl.syntax.parse import parse_text, parse_with_diagnostics
+from specdsl.syntax.parse import parse_text
 from tests.conftest import LECTURE_SPECS
 
 
 def diagnose(text: str):
-    """Every diagnostic of the text, sorted by position, as parse+check would report them."""
-    spec, diags = parse_with_diagnostics(text, "m.spec")
-    if spec is not None and not diags.has_errors:
-        analyze(spec, diags)
-    return sorted(diags.items, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+    """Every diagnostic of the text, sorted by position, as ``specdsl check`` reports them."""
+    return api.diagnose(text, "m.spec")[1]
 
 
 def only(text: str, severity: str = "error"):
@@ -137,3 +134,17 @@ def test_no_traceback_for_mutated_specs():
             diagnose(source)
         except SpecError:
             pass
+
+
+def test_shape_errors_are_reported_beside_other_errors():
+    text = "input 8x8x1\nconv 4 k3 rellu\npool 2\nconv 4 k5\n"
+    found = [(d.span.line, d.message) for d in diagnose(text) if d.severity == "error"]
+    assert [line for line, _ in found] == [2, 4]
+    assert "larger than its input 3x3x4" in found[1][1]
+
+
+@pytest.mark.parametrize("bad", ["conv 4 k3 s0", "conv 4 k0", "pool 0", "avgpool 0 s0", "dense 0"])
+def test_values_already_wrong_never_crash_the_shape_checks(bad):
+    text = f"input 8x8x1\n{bad}\nconv 2 k3\nflatten\ndense 3 softmax\n"
+    errors = [d for d in diagnose(text) if d.severity == "error"]
+    assert errors and errors[0].span.line == 2
