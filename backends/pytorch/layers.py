@@ -9,13 +9,7 @@ from __future__ import annotations
 
 from specdsl import ir
 from specdsl.backends.pytorch.code import EMIT, Code, Ctx, activation, num, pair
-
-
-def same_pads(size: int, k: int, s: int) -> tuple[int, int]:
-    """TensorFlow's 'same' padding along one axis: (before, after), the extra one after."""
-    out = -(-size // s)
-    total = max((out - 1) * s + k - size, 0)
-    return total // 2, total - total // 2
+from specdsl.check.shapes import same_padding
 
 
 def _pads(layer, info, window: tuple[int, int], strides: tuple[int, int]):
@@ -23,8 +17,8 @@ def _pads(layer, info, window: tuple[int, int], strides: tuple[int, int]):
     if layer.padding != "same":
         return None
     h, w, _ = info.input_shape
-    t, b = same_pads(h, window[0], strides[0])
-    left, r = same_pads(w, window[1], strides[1])
+    t, b = same_padding(h, window[0], strides[0])
+    left, r = same_padding(w, window[1], strides[1])
     if not (t or b or left or r):
         return None
     return t, b, left, r

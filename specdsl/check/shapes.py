@@ -74,6 +74,12 @@ def _image(layer, shape: Shape, what: str) -> tuple[int, int, int]:
     return shape  # type: ignore[return-value]
 
 
+def same_padding(size: int, k: int, s: int) -> tuple[int, int]:
+    """TensorFlow's ``same`` padding along one axis: (before, after); an odd pixel goes after."""
+    total = max((math.ceil(size / s) - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
 def _window(size: int, k: int, s: int, padding: str) -> int:
     if padding == "same":
         return math.ceil(size / s)

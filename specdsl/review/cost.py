@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 from specdsl.check.analysis import Analysis, LayerInfo
+from specdsl.check.shapes import same_padding
 
 BYTES_PER_VALUE = 4  # float32
 
@@ -58,10 +59,7 @@ INPUT_FIELD = Field((1, 1), (1, 1), (0.5, 0.5))
 
 
 def _pad_before(size: int, kernel: int, stride: int, padding: str) -> int:
-    if padding != "same":
-        return 0
-    out = math.ceil(size / stride)
-    return max((out - 1) * stride + kernel - size, 0) // 2
+    return same_padding(size, kernel, stride)[0] if padding == "same" else 0
 
 
 def _window(layer) -> tuple[tuple[int, int], tuple[int, int], str] | None:

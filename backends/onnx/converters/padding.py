@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from specdsl.check.shapes import same_padding
 
 
 def pads(
@@ -11,9 +11,7 @@ def pads(
     """``[top, left, bottom, right]`` for ``valid`` (all zero) or ``same``."""
     if padding == "valid":
         return [0, 0, 0, 0]
-    begin, end = [], []
-    for n, k, s in zip(size, kernel, strides, strict=True):
-        total = max((math.ceil(n / s) - 1) * s + k - n, 0)
-        begin.append(total // 2)
-        end.append(total - total // 2)
-    return begin + end
+    (top, bottom), (left, right) = (
+        same_padding(n, k, s) for n, k, s in zip(size, kernel, strides, strict=True)
+    )
+    return [top, left, bottom, right]

@@ -9,13 +9,13 @@ and are skipped.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from specdsl import ir
+from specdsl.check.shapes import same_padding
 from specdsl.review.importers.common import ImportFailed, rescale_fields, snap
 
 
@@ -103,12 +103,10 @@ def activation(r: Reader, start: int) -> str | None:
 
 def same_pads(size, kernel, strides) -> list[int]:
     """TensorFlow's ``same`` padding as ONNX ``pads`` [top, left, bottom, right]."""
-    begin, end = [], []
-    for n, k, s in zip(size, kernel, strides, strict=True):
-        total = max((math.ceil(n / s) - 1) * s + k - n, 0)
-        begin.append(total // 2)
-        end.append(total - total // 2)
-    return begin + end
+    (top, bottom), (left, right) = (
+        same_padding(n, k, s) for n, k, s in zip(size, kernel, strides, strict=True)
+    )
+    return [top, left, bottom, right]
 
 
 def padding(r: Reader, node, kernel, strides) -> str:
