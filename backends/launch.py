@@ -1,29 +1,13 @@
-"""What the training backends share: writing their package files, and the command that runs
-the emitted ``train.py`` in its own process (``specdsl train``)."""
+"""What the training backends share for ``specdsl train``: the command that runs the emitted
+``train.py`` in its own process, and removing the package again when that run fails at once."""
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from specdsl.backends.registry import BackendError, TrainOptions
 from specdsl.check.analysis import Analysis
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write a text file through a temporary file renamed into place (mode 0644)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def base_weights(analysis: Analysis, options: TrainOptions) -> Path | None:
@@ -63,3 +47,29 @@ def train_command(analysis: Analysis, options: TrainOptions, script: Path) -> li
     if weights is not None:
         cmd += ["--weights", str(weights)]
     return cmd
+
+
+def first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (None if it exists)."""
+    missing = None
+    for p in [path.absolute(), *path.absolute().parents]:
+        if p.exists():
+            break
+        missing = p
+    return missing
+
+
+def clean_if_untouched(run_dir: Path, written: list[Path], created: Path | None) -> None:
+    """Remove the package files (and folders made for them) if nothing else was written."""
+    if any(p not in written for p in run_dir.iterdir()):
+        return
+    for p in written:
+        p.unlink(missing_ok=True)
+    if created is None:
+        return
+    folder = run_dir.absolute()
+    while True:
+        folder.rmdir()
+        if folder == created:
+            break
+        folder = folder.parent

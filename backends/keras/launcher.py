@@ -15,9 +15,10 @@ import sys
 from pathlib import Path
 
 from specdsl.backends.keras.package import package_sources
-from specdsl.backends.launch import train_command, write_text_atomic
+from specdsl.backends.launch import clean_if_untouched, first_missing, train_command
 from specdsl.backends.registry import BackendError, TrainOptions
 from specdsl.check.analysis import Analysis
+from specdsl.fileio import write_atomic
 
 # TensorFlow's start-up notices, which TF_CPP_MIN_LOG_LEVEL does not silence
 TF_NOTICES = (
@@ -41,12 +42,12 @@ def train(analysis: Analysis, options: TrainOptions) -> Path:
     files = package_sources(analysis)
     run_dir = Path(options.run_dir)
     cmd = train_command(analysis, options, run_dir / "train.py")
-    created = _first_missing(run_dir)
+    created = first_missing(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    written = [write_text_atomic(run_dir / name, text) for name, text in files.items()]
+    written = [write_atomic(run_dir / name, text) for name, text in files.items()]
     error, code = _run(cmd)
     if code != 0:
-        _clean_if_untouched(run_dir, written, created)
+        clean_if_untouched(run_dir, written, created)
         raise BackendError(error or f"{run_dir / 'train.py'} stopped with exit code {code}")
     return run_dir
 
@@ -67,29 +68,3 @@ def _run(cmd: list[str]) -> tuple[str | None, int]:
                 sys.stderr.flush()
         code = proc.wait()
     return error, code
-
-
-def _first_missing(path: Path) -> Path | None:
-    """The outermost folder of ``path`` that does not exist yet (None if it exists)."""
-    missing = None
-    for p in [path.absolute(), *path.absolute().parents]:
-        if p.exists():
-            break
-        missing = p
-    return missing
-
-
-def _clean_if_untouched(run_dir: Path, written: list[Path], created: Path | None) -> None:
-    """Remove the package files (and folders made for them) if nothing else was written."""
-    if any(p not in written for p in run_dir.iterdir()):
-        return
-    for p in written:
-        p.unlink(missing_ok=True)
-    if created is None:
-        return
-    folder = run_dir.absolute()
-    while True:
-        folder.rmdir()
-        if folder == created:
-            break
-        folder = folder.parent

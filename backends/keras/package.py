@@ -7,9 +7,9 @@ from pathlib import Path
 from specdsl.backends.keras.codefmt import CodeError
 from specdsl.backends.keras.model_code import model_source
 from specdsl.backends.keras.train_code import spec_file_name, train_source
-from specdsl.backends.launch import write_text_atomic
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
+from specdsl.fileio import write_atomic
 
 
 def package_sources(analysis: Analysis) -> dict[str, str]:
@@ -33,4 +33,4 @@ def write_package(analysis: Analysis, out: Path) -> list[Path]:
     if out.exists() and not out.is_dir():
         raise BackendError(f"{out}: exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    return [write_text_atomic(out / name, text) for name, text in files.items()]
+    return [write_atomic(out / name, text) for name, text in files.items()]

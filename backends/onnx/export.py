@@ -19,7 +19,6 @@ The graph, for a model named after the spec:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +31,7 @@ from specdsl.backends.onnx.metadata import metadata_props, output_activation, sc
 from specdsl.backends.onnx.table import CONVERT
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
+from specdsl.fileio import write_atomic
 from specdsl.run.metadata import PROBABILITY_ACTIVATIONS
 
 OPSET = 17
@@ -103,11 +103,4 @@ def export(analysis: Analysis, tensors: dict[str, np.ndarray], path: str | Path)
     check(model)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(model.SerializeToString(deterministic=True))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, model.SerializeToString(deterministic=True))

@@ -13,10 +13,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from specdsl.backends.launch import base_weights, train_command, write_text_atomic
+from specdsl.backends.launch import (
+    base_weights,
+    clean_if_untouched,
+    first_missing,
+    train_command,
+)
 from specdsl.backends.pytorch.package import sources
 from specdsl.backends.registry import BackendError, TrainOptions
 from specdsl.check.analysis import Analysis
+from specdsl.fileio import write_atomic
 
 
 def run_script(cmd: list[str]) -> tuple[str | None, int]:
@@ -63,38 +69,14 @@ def train(analysis: Analysis, options: TrainOptions) -> Path:
     run_dir = Path(options.run_dir)
     cmd = train_command(analysis, options, run_dir / "train.py")
     check_inputs(analysis, options, base_weights(analysis, options))
-    created = _first_missing(run_dir)
+    created = first_missing(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in files.items():
-        write_text_atomic(run_dir / name, text)
+        write_atomic(run_dir / name, text)
         written.append(run_dir / name)
     error, code = run_script(cmd)
     if code != 0:
-        _clean_if_untouched(run_dir, written, created)
+        clean_if_untouched(run_dir, written, created)
         raise BackendError(error or f"{run_dir / 'train.py'} stopped with exit code {code}")
     return run_dir
-
-
-def _first_missing(path: Path) -> Path | None:
-    """The outermost folder of ``path`` that does not exist yet (None if it exists)."""
-    missing = None
-    for p in [path.absolute(), *path.absolute().parents]:
-        if p.exists():
-            break
-        missing = p
-    return missing
-
-
-def _clean_if_untouched(run_dir: Path, written: list[Path], created: Path | None) -> None:
-    """Remove the package files (and the folders made for them) if nothing else was written."""
-    if any(p not in written for p in run_dir.iterdir()):
-        return
-    for p in written:
-        p.unlink(missing_ok=True)
-    folder = run_dir.absolute()
-    while created is not None:
-        folder.rmdir()
-        if folder == created:
-            break
-        folder = folder.parent

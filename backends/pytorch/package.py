@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specdsl.backends.launch import write_text_atomic
 from specdsl.backends.pytorch.data_file import data_source
 from specdsl.backends.pytorch.model_file import model_source
 from specdsl.backends.pytorch.train_file import train_source
 from specdsl.check.analysis import Analysis
+from specdsl.fileio import write_atomic
 
 
 def spec_text(analysis: Analysis) -> str:
@@ -40,5 +40,5 @@ def write_package(analysis: Analysis, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, text in files.items():
-        paths.append(write_text_atomic(out / name, text))
+        paths.append(write_atomic(out / name, text))
     return paths

@@ -23,15 +23,14 @@ and ``specdsl_version``. Writing is atomic (a temporary file renamed into place)
 from __future__ import annotations
 
 import json
-import os
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from specdsl.check.analysis import Analysis
+from specdsl.fileio import write_atomic
 
 FORMAT = "specdsl-checkpoint"
 FORMAT_VERSION = "1"
@@ -97,18 +96,7 @@ def save(path: str | Path, tensors: dict[str, np.ndarray], analysis: Analysis) -
     data = st_save(ordered, metadata=meta)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, data)
 
 
 def load(path: str | Path, analysis: Analysis | None = None) -> Checkpoint:
