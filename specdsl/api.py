@@ -37,12 +37,8 @@ def diagnose(text: str, file: str | None = None) -> tuple[Analysis | None, list[
             if not had_errors:  # a bug, not bad input: let the tests see it
                 raise
             # values already reported as errors (e.g. stride 0) made a shape uncomputable
-    items = sorted((d.with_file(file) for d in diags), key=_position)
+    items = sorted((d.with_file(file) for d in diags), key=Diagnostic.position)
     return analysis, items
-
-
-def _position(d: Diagnostic) -> tuple[int, int]:
-    return (d.span.line, d.span.column) if d.span else (0, 0)
 
 
 __all__ = ["Analysis", "check", "diagnose", "ir", "load", "loads", "parse_file", "parse_text"]

@@ -22,6 +22,10 @@ class Diagnostic:
     expected: str | None = None
     file: str | None = None
 
+    def position(self) -> tuple[int, int]:
+        """(line, column), for sorting; diagnostics without a span come first."""
+        return (self.span.line, self.span.column) if self.span else (0, 0)
+
     def with_file(self, file: str | None) -> Diagnostic:
         return Diagnostic(self.message, self.span, self.severity, self.hint, self.expected, file)
 

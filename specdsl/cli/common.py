@@ -42,10 +42,6 @@ def print_diagnostics(diags: list[Diagnostic], source: str | None, fmt: str = "t
         print(render_all(diags, source), file=sys.stderr)
 
 
-def sort_key(d: Diagnostic):
-    return (d.file or "", d.span.line if d.span else 0, d.span.column if d.span else 0)
-
-
 def load_checked(path: Path):
     """Parse and check a spec file; on errors print them all and exit 1."""
     from specdsl.api import diagnose

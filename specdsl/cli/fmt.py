@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
+from specdsl.check.diagnostics import Diagnostic
 from specdsl.cli.app import app
-from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, print_diagnostics, sort_key
+from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, print_diagnostics
 
 
 @app.command()
@@ -31,9 +32,8 @@ def fmt(
         text = path.read_text(encoding="utf-8")
         spec, diags = parse_with_diagnostics(text, str(path))
         if spec is None or diags.has_errors:
-            items = sorted(
-                (d.with_file(str(path)) for d in diags if d.severity == "error"), key=sort_key
-            )
+            errors = (d.with_file(str(path)) for d in diags if d.severity == "error")
+            items = sorted(errors, key=Diagnostic.position)
             print_diagnostics(items, text)
             raise typer.Exit(EXIT_SPEC)
         new = format_spec(spec, text)
