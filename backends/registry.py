@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from specdsl.check.analysis import Analysis
+from specdsl.ir.registry import KindTable as _KindTable
 
 # name -> module that registers it (imported lazily)
 MODULES = {
@@ -80,36 +81,13 @@ def get(name: str) -> Backend:
     return _REGISTRY[name]()
 
 
-class KindTable:
-    """Per-backend table of one handler per IR layer class, filled by a decorator.
-
-    ``@EMIT.register(ir.Conv2D)`` registers; ``EMIT.lookup(layer)`` finds the handler or
-    raises a BackendError naming the kind, the backend and the spec position.
-    """
+class KindTable(_KindTable):
+    """A target's per-kind table (:class:`specdsl.ir.registry.KindTable`); errors are
+    :class:`BackendError`s, and ``check_all`` fails before anything is written."""
 
     def __init__(self, backend: str):
+        super().__init__(f"the {backend} backend", BackendError)
         self.backend = backend
-        self.table: dict[type, object] = {}
-
-    def register(self, *classes: type):
-        def deco(fn):
-            for cls in classes:
-                self.table[cls] = fn
-            return fn
-
-        return deco
-
-    def lookup(self, layer, source: str | None = None):
-        try:
-            return self.table[type(layer)]
-        except KeyError:
-            where = source or "<spec>"
-            if getattr(layer, "span", None) is not None:
-                where += f":{layer.span.line}:{layer.span.column}"
-            raise BackendError(
-                f"{where}: the {self.backend} backend does not support layer kind "
-                f"'{layer.kind}' (layer '{layer.name}')"
-            ) from None
 
     def check_all(self, analysis: Analysis) -> None:
         """Fail before anything is written if any layer of the model is unsupported."""

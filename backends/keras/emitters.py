@@ -15,21 +15,9 @@ from specdsl import ir
 from specdsl.backends.keras.codefmt import py_num, py_str, py_tuple
 from specdsl.backends.registry import KindTable
 from specdsl.check.analysis import LayerInfo
+from specdsl.ir.vocab import PREPROCESSING
 
 EMIT = KindTable("keras")
-
-# keras.applications modules whose preprocess_input is each mode of the IR's Preprocess
-PREPROCESS_FUNCTIONS = {
-    "caffe": "keras.applications.vgg16.preprocess_input",
-    "tf": "keras.applications.mobilenet_v2.preprocess_input",
-    "torch": "keras.applications.densenet.preprocess_input",
-}
-
-PREPROCESS_COMMENTS = {
-    "caffe": "VGG16's preprocessing (caffe): RGB -> BGR, minus the ImageNet channel means",
-    "tf": "preprocessing 'tf': scale pixels to [-1, 1]",
-    "torch": "preprocessing 'torch': scale to [0, 1], normalize by the ImageNet mean and std",
-}
 
 Emitted = tuple[str, list[str]]
 
@@ -41,6 +29,11 @@ def _pair(values: tuple[int, int]) -> str:
 
 def _name(layer) -> str:
     return f"name={py_str(layer.name)}"
+
+
+def _cls(layer) -> str:
+    """``layers.Conv2D``: the Keras class of the layer's kind (:mod:`specdsl.ir.kinds`)."""
+    return f"layers.{ir.kind_of(layer).keras_class}"
 
 
 @EMIT.register(ir.Conv2D)
@@ -57,10 +50,10 @@ def conv2d(layer: ir.Conv2D, info: LayerInfo) -> Emitted:
         args.append(f"activation={py_str(layer.activation)}")
     if not layer.use_bias:
         args.append("use_bias=False")
-    return "layers.Conv2D", [*args, _name(layer)]
+    return _cls(layer), [*args, _name(layer)]
 
 
-def _pool_args(layer: ir.MaxPool2D | ir.AvgPool2D) -> list[str]:
+def _pool_args(layer: ir.Pool2D) -> list[str]:
     args = [f"pool_size={_pair(layer.pool)}"]
     if layer.strides is not None and layer.strides != layer.pool:
         args.append(f"strides={_pair(layer.strides)}")
@@ -71,27 +64,27 @@ def _pool_args(layer: ir.MaxPool2D | ir.AvgPool2D) -> list[str]:
 
 @EMIT.register(ir.MaxPool2D)
 def max_pooling2d(layer: ir.MaxPool2D, info: LayerInfo) -> Emitted:
-    return "layers.MaxPooling2D", _pool_args(layer)
+    return _cls(layer), _pool_args(layer)
 
 
 @EMIT.register(ir.AvgPool2D)
 def average_pooling2d(layer: ir.AvgPool2D, info: LayerInfo) -> Emitted:
-    return "layers.AveragePooling2D", _pool_args(layer)
+    return _cls(layer), _pool_args(layer)
 
 
 @EMIT.register(ir.GlobalAvgPool2D)
 def global_average_pooling2d(layer: ir.GlobalAvgPool2D, info: LayerInfo) -> Emitted:
-    return "layers.GlobalAveragePooling2D", [_name(layer)]
+    return _cls(layer), [_name(layer)]
 
 
 @EMIT.register(ir.GlobalMaxPool2D)
 def global_max_pooling2d(layer: ir.GlobalMaxPool2D, info: LayerInfo) -> Emitted:
-    return "layers.GlobalMaxPooling2D", [_name(layer)]
+    return _cls(layer), [_name(layer)]
 
 
 @EMIT.register(ir.Flatten)
 def flatten(layer: ir.Flatten, info: LayerInfo) -> Emitted:
-    return "layers.Flatten", [_name(layer)]
+    return _cls(layer), [_name(layer)]
 
 
 @EMIT.register(ir.Dense)
@@ -101,12 +94,12 @@ def dense(layer: ir.Dense, info: LayerInfo) -> Emitted:
         args.append(f"activation={py_str(layer.activation)}")
     if not layer.use_bias:
         args.append("use_bias=False")
-    return "layers.Dense", [*args, _name(layer)]
+    return _cls(layer), [*args, _name(layer)]
 
 
 @EMIT.register(ir.Dropout)
 def dropout(layer: ir.Dropout, info: LayerInfo) -> Emitted:
-    return "layers.Dropout", [py_num(layer.rate), _name(layer)]
+    return _cls(layer), [py_num(layer.rate), _name(layer)]
 
 
 @EMIT.register(ir.BatchNorm)
@@ -116,12 +109,12 @@ def batch_normalization(layer: ir.BatchNorm, info: LayerInfo) -> Emitted:
         args.append(f"momentum={py_num(layer.momentum)}")
     if layer.epsilon != 0.001:
         args.append(f"epsilon={py_num(layer.epsilon)}")
-    return "layers.BatchNormalization", [*args, _name(layer)]
+    return _cls(layer), [*args, _name(layer)]
 
 
 @EMIT.register(ir.Activation)
 def activation(layer: ir.Activation, info: LayerInfo) -> Emitted:
-    return "layers.Activation", [py_str(layer.activation), _name(layer)]
+    return _cls(layer), [py_str(layer.activation), _name(layer)]
 
 
 def _scale_text(layer: ir.Rescale) -> str:
@@ -143,38 +136,38 @@ def rescaling(layer: ir.Rescale, info: LayerInfo) -> Emitted:
     args = [_scale_text(layer)]
     if layer.offset:
         args.append(f"offset={py_num(layer.offset)}")
-    return "layers.Rescaling", [*args, _name(layer)]
+    return _cls(layer), [*args, _name(layer)]
 
 
 @EMIT.register(ir.Preprocess)
 def preprocess(layer: ir.Preprocess, info: LayerInfo) -> Emitted:
-    return "layers.Lambda", [PREPROCESS_FUNCTIONS[layer.mode], _name(layer)]
+    return "layers.Lambda", [PREPROCESSING[layer.mode].keras_function, _name(layer)]
 
 
 @EMIT.register(ir.RandomFlip)
 def random_flip(layer: ir.RandomFlip, info: LayerInfo) -> Emitted:
-    return "layers.RandomFlip", [py_str(layer.mode), _name(layer)]
+    return _cls(layer), [py_str(layer.mode), _name(layer)]
 
 
 @EMIT.register(ir.RandomRotation)
 def random_rotation(layer: ir.RandomRotation, info: LayerInfo) -> Emitted:
-    return "layers.RandomRotation", [py_num(layer.factor), _name(layer)]
+    return _cls(layer), [py_num(layer.factor), _name(layer)]
 
 
 @EMIT.register(ir.RandomZoom)
 def random_zoom(layer: ir.RandomZoom, info: LayerInfo) -> Emitted:
-    return "layers.RandomZoom", [py_num(layer.factor), _name(layer)]
+    return _cls(layer), [py_num(layer.factor), _name(layer)]
 
 
 @EMIT.register(ir.RandomContrast)
 def random_contrast(layer: ir.RandomContrast, info: LayerInfo) -> Emitted:
-    return "layers.RandomContrast", [py_num(layer.factor), _name(layer)]
+    return _cls(layer), [py_num(layer.factor), _name(layer)]
 
 
 @EMIT.register(ir.RandomTranslation)
 def random_translation(layer: ir.RandomTranslation, info: LayerInfo) -> Emitted:
     f = py_num(layer.factor)
-    return "layers.RandomTranslation", [f, f, _name(layer)]
+    return _cls(layer), [f, f, _name(layer)]
 
 
 @EMIT.register(ir.InputLayer)

@@ -17,9 +17,10 @@ from specdsl.backends.keras.codefmt import (
     py_str,
     py_tuple,
 )
-from specdsl.backends.keras.emitters import EMIT, PREPROCESS_COMMENTS
+from specdsl.backends.keras.emitters import EMIT
 from specdsl.backends.keras.freeze_code import base_variables, stats_text, trainable_body
 from specdsl.check.analysis import Analysis, LayerInfo
+from specdsl.ir.vocab import PREPROCESSING
 
 
 def header(analysis: Analysis, what: str) -> list[str]:
@@ -118,7 +119,7 @@ def _model_body(analysis: Analysis) -> list[str]:
             lines += [f"{INDENT}{target} = {bases[info.name]}({var})"]
         else:
             if isinstance(layer, ir.Preprocess):
-                lines += comment(INDENT, PREPROCESS_COMMENTS[layer.mode])
+                lines += comment(INDENT, PREPROCESSING[layer.mode].comment)
             lines += call_line(INDENT, f"{target} = ", func, args, f"({var})")
         var = "x"
     if not analysis.layers:

@@ -85,7 +85,7 @@ def _header(analysis: Analysis) -> list[str]:
 def _constants(analysis: Analysis) -> list[str]:
     t = analysis.spec.training
     monitor = t.checkpoint.monitor if t.checkpoint is not None else None
-    scale = not any(i.kind in ("rescale", "preprocess") for i in analysis.flat())
+    scale = analysis.scales_inputs
     out = analysis.output_shape
     lines = [
         f"SPEC_FILE = {py_str(spec_file_name(analysis))}",

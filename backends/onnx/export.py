@@ -27,12 +27,11 @@ from onnx import TensorProto, helper
 
 from specdsl.backends.onnx import converters  # noqa: F401  (fills CONVERT)
 from specdsl.backends.onnx.context import GraphContext
-from specdsl.backends.onnx.metadata import metadata_props, output_activation, scales_inputs
+from specdsl.backends.onnx.metadata import metadata_props
 from specdsl.backends.onnx.table import CONVERT
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
 from specdsl.fileio import write_atomic
-from specdsl.run.metadata import PROBABILITY_ACTIVATIONS
 
 OPSET = 17
 IR_VERSION = 8  # the IR version that goes with opset 17 (ONNX Runtime >= 1.12 reads it)
@@ -50,15 +49,13 @@ def build_model(analysis: Analysis, tensors: dict[str, np.ndarray]) -> onnx.Mode
     h, w, c = analysis.input_shape
     ctx = GraphContext(analysis, tensors, INPUT)
     ctx.apply("Cast", "input", to=TensorProto.FLOAT)
-    if scales_inputs(analysis):
+    if analysis.scales_inputs:
         ctx.apply("Div", "input", ctx.initializer("input/scale", np.array(255.0, np.float32)))
     for info in analysis.flat():
         CONVERT.lookup(info.layer, analysis.spec.source)(ctx, info)
     ctx.to_layout("NHWC", "output")
 
-    out_name = (
-        "probabilities" if output_activation(analysis) in PROBABILITY_ACTIVATIONS else "output"
-    )
+    out_name = "probabilities" if analysis.final_activation.squashes else "output"
     ctx.nodes[-1].output[0] = out_name
     graph = helper.make_graph(
         ctx.nodes,

@@ -8,27 +8,6 @@ from specdsl import ir
 from specdsl.check.analysis import Analysis
 from specdsl.run import metadata as keys
 
-_SILENT = (
-    ir.Dropout,
-    ir.InputLayer,
-    *(ir.RandomFlip, ir.RandomRotation, ir.RandomZoom, ir.RandomContrast, ir.RandomTranslation),
-)
-
-
-def output_activation(analysis: Analysis) -> str:
-    """The activation that produces the model's output (``linear`` when none does)."""
-    for info in reversed(analysis.flat()):
-        layer = info.layer
-        if isinstance(layer, _SILENT):
-            continue
-        return getattr(layer, "activation", None) or "linear"
-    return "linear"
-
-
-def scales_inputs(analysis: Analysis) -> bool:
-    """True when the model has no rescale/preprocess: training divides pixels by 255 then."""
-    return not any(isinstance(i.layer, (ir.Rescale, ir.Preprocess)) for i in analysis.flat())
-
 
 def labels(analysis: Analysis) -> list[str]:
     return list(analysis.spec.classes)
@@ -47,7 +26,7 @@ def metadata_props(analysis: Analysis) -> dict[str, str]:
         keys.INPUT_SIZE: f"{h}x{w}",
         keys.INPUT_CHANNELS: str(c),
         keys.INPUT_LAYOUT: keys.LAYOUT_NHWC_UINT8,
-        keys.INPUT_SCALING: "1/255" if scales_inputs(analysis) else "none",
-        keys.OUTPUT_ACTIVATION: output_activation(analysis),
+        keys.INPUT_SCALING: "1/255" if analysis.scales_inputs else "none",
+        keys.OUTPUT_ACTIVATION: analysis.final_activation.name,
         keys.SPEC_TEXT: format_spec(analysis.spec),
     }

@@ -77,8 +77,6 @@ ACTIVATIONS = {
     "mish": "F.mish({x})",
 }
 
-SQUASHING = ("sigmoid", "softmax")
-
 
 def activation(name: str | None, expr: str, rank: int) -> str:
     """``expr`` wrapped in the activation (the channel axis is 1 on NCHW maps, else -1)."""

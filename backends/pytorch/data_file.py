@@ -73,7 +73,7 @@ def data_source(analysis: Analysis) -> str:
     check_supported(analysis)
     spec = analysis.spec
     exprs, helpers = augmentation(analysis)
-    scale = not any(i.kind in ("rescale", "preprocess") for i in analysis.flat())
+    scale = analysis.scales_inputs
     h, w, c = analysis.input_shape
     classes = "(" + ", ".join(json.dumps(x) for x in spec.classes)
     classes += ",)" if len(spec.classes) == 1 else ")"

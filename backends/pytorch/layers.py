@@ -1,7 +1,7 @@
 """One emitter per IR layer class: the module's ``__init__`` and ``forward`` lines (NCHW).
 
 Semantics follow Keras: ``same`` padding puts the extra row/column at the bottom/right (as
-TensorFlow does) and is computed here from the known input size, pooling floors, Dense acts
+TensorFlow does; the analysis resolved the pads, ``LayerInfo.geometry``), pooling floors, Dense acts
 on the last axis (channels of a feature map), batch-norm momentum is ``1 - keras_momentum``.
 """
 
@@ -9,19 +9,11 @@ from __future__ import annotations
 
 from specdsl import ir
 from specdsl.backends.pytorch.code import EMIT, Code, Ctx, activation, num, pair
-from specdsl.check.shapes import same_padding
 
 
-def _pads(layer, info, window: tuple[int, int], strides: tuple[int, int]):
-    """(top, bottom, left, right) for a 'same' layer; None when no padding is needed."""
-    if layer.padding != "same":
-        return None
-    h, w, _ = info.input_shape
-    t, b = same_padding(h, window[0], strides[0])
-    left, r = same_padding(w, window[1], strides[1])
-    if not (t or b or left or r):
-        return None
-    return t, b, left, r
+def _pads(info):
+    """(top, bottom, left, right) as the analysis resolved them; None when there are none."""
+    return info.geometry.pads if info.geometry.any_pad else None
 
 
 def _symmetric(p) -> bool:
@@ -35,7 +27,7 @@ def conv2d(layer: ir.Conv2D, ctx: Ctx) -> Code:
     args = [str(c_in), str(layer.filters), f"kernel_size={pair(layer.kernel)}"]
     if layer.strides != (1, 1):
         args.append(f"stride={pair(layer.strides)}")
-    pads = _pads(layer, ctx.info, layer.kernel, layer.strides)
+    pads = _pads(ctx.info)
     forward: list[str] = []
     if pads and _symmetric(pads):
         args.append(f"padding={pair((pads[0], pads[2]))}")
@@ -53,13 +45,13 @@ def conv2d(layer: ir.Conv2D, ctx: Ctx) -> Code:
 
 @EMIT.register(ir.MaxPool2D, ir.AvgPool2D)
 def pool2d(layer, ctx: Ctx) -> Code:
-    strides = layer.strides or layer.pool
+    strides = ctx.info.geometry.strides
     is_max = isinstance(layer, ir.MaxPool2D)
     cls = "nn.MaxPool2d" if is_max else "nn.AvgPool2d"
     args = [pair(layer.pool)]
     if strides != layer.pool:
         args.append(f"stride={pair(strides)}")
-    pads = _pads(layer, ctx.info, layer.pool, strides)
+    pads = _pads(ctx.info)
     if pads and _symmetric(pads):
         args.append(f"padding={pair((pads[0], pads[2]))}")
         if not is_max:

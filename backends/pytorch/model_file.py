@@ -17,7 +17,7 @@ from pathlib import PurePath
 from specdsl import ir
 from specdsl.backends.pytorch import augment as _augment  # noqa: F401  (registers emitters)
 from specdsl.backends.pytorch import layers as _layers  # noqa: F401  (registers emitters)
-from specdsl.backends.pytorch.code import EMIT, SQUASHING, Code, Ctx, activation, nchw
+from specdsl.backends.pytorch.code import EMIT, Code, Ctx, activation, nchw
 from specdsl.backends.pytorch.source import pick
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis, LayerInfo
@@ -43,17 +43,6 @@ def model_class_name(analysis: Analysis) -> str:
     return cls
 
 
-def final_activation(analysis: Analysis) -> tuple[str | None, LayerInfo | None]:
-    """The model's last sigmoid/softmax when it is the very last operation (and its layer)."""
-    last = analysis.layers[-1] if analysis.layers else None
-    if last is None:
-        return None, None
-    act = getattr(last.layer, "activation", None)
-    if last.kind in ("dense", "conv", "activation") and act in SQUASHING:
-        return act, last
-    return None, None
-
-
 def check_supported(analysis: Analysis) -> None:
     """Every layer has an emitter; augmentation comes before the layers that compute."""
     EMIT.check_all(analysis)
@@ -74,9 +63,9 @@ def check_supported(analysis: Analysis) -> None:
                 raise BackendError(
                     f"{pos}: put '{layer.name}' before rescale/preprocess (it clips to 0..255)"
                 )
-        elif layer.kind in ("rescale", "preprocess"):
+        elif layer.kind in ir.SCALING_KINDS:
             seen_scaling = True
-        elif layer.kind != "input":
+        elif ir.kind_of(layer).role != "input":
             seen_compute = True
 
 
@@ -144,7 +133,8 @@ def model_source(analysis: Analysis) -> str:
     check_supported(analysis)
     spec = analysis.spec
     names = module_names(analysis)
-    act, act_info = final_activation(analysis)
+    final = analysis.final_activation
+    act, act_info = (final.name, final.info) if final.squashes else (None, None)
     cls = model_class_name(analysis)
     base = analysis.base
     base_cls = class_name(base.layer.arch) if base else None

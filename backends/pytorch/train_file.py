@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 
-from specdsl.backends.pytorch.code import SQUASHING
-from specdsl.backends.pytorch.model_file import final_activation, model_class_name, spec_label
+from specdsl import ir
+from specdsl.backends.pytorch.model_file import model_class_name, spec_label
 from specdsl.backends.pytorch.source import pick
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
 from specdsl.ir import spec_hash
 from specdsl.ir.vocab import OPTIMIZERS
-from specdsl.weights.torch_layout import WEIGHTED_KINDS, module_names
+from specdsl.weights.torch_layout import module_names
 
 LINE = 100
 SUPPORTED_METRICS = ("accuracy", "binary_accuracy", "sparse_categorical_accuracy")
@@ -86,8 +86,9 @@ def _loss_snippet(analysis: Analysis) -> tuple[str, bool]:
     if not t.loss:
         where = analysis.spec.source or "<spec>"
         raise BackendError(f"{where}: the spec has no 'loss' statement; training needs one")
-    act, _ = final_activation(analysis)
-    from_logits = act in SQUASHING and t.loss in (
+    final = analysis.final_activation
+    act = final.name
+    from_logits = final.squashes and t.loss in (
         ("binary_crossentropy",) if act == "sigmoid" else ("sparse_categorical_crossentropy",)
     ) + (("categorical_crossentropy",) if act == "softmax" else ())
     return f"loss__{t.loss}__{'logits' if from_logits else 'probs'}", from_logits
@@ -110,13 +111,13 @@ def frozen_modules(analysis: Analysis, trainable: dict[str, bool]) -> list[str]:
     out: list[str] = []
     for info in analysis.layers:
         if info.children:
-            weighted = [c for c in info.children if c.kind in WEIGHTED_KINDS]
+            weighted = [c for c in info.children if c.kind in ir.WEIGHTED_KINDS]
             frozen = [c for c in weighted if not trainable.get(c.path, True)]
             if weighted and len(frozen) == len(weighted):
                 out.append(names[info.name])
             else:
                 out.extend(names[c.name] for c in frozen)
-        elif info.kind in WEIGHTED_KINDS and not trainable.get(info.path, True):
+        elif info.kind in ir.WEIGHTED_KINDS and not trainable.get(info.path, True):
             out.append(names[info.name])
     return out
 

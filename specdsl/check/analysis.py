@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from specdsl import ir
 from specdsl.check.diagnostics import Diagnostics
-from specdsl.check.shapes import Shape, Weight
+from specdsl.check.shapes import Geometry, Shape, Weight
+from specdsl.ir.vocab import PROBABILITY_ACTIVATIONS
 
 
 @dataclass
@@ -20,6 +21,7 @@ class LayerInfo:
     trainable: bool = True
     children: list[LayerInfo] = field(default_factory=list)  # a base's own layers
     parent: str | None = None  # the base's name, for layers inside a base
+    geometry: Geometry | None = None  # a windowed layer's kernel, strides and explicit pads
 
     @property
     def name(self) -> str:
@@ -61,6 +63,23 @@ class LayerInfo:
         return math.prod(self.output_shape)
 
 
+@dataclass(frozen=True)
+class FinalActivation:
+    """The activation that produces the model's output, and the layer that applies it.
+
+    Layers that vanish at inference (dropout, augmentation) are looked through, so for
+    ``dense 3 softmax; dropout 0.5`` it is softmax on ``dense``. ``name`` is ``linear`` when
+    the last computing layer has no activation; ``info`` is None when no layer computes."""
+
+    name: str
+    info: LayerInfo | None
+
+    @property
+    def squashes(self) -> bool:
+        """sigmoid or softmax: the output is probabilities."""
+        return self.name in PROBABILITY_ACTIVATIONS
+
+
 @dataclass
 class StageInfo:
     stage: ir.Stage
@@ -75,6 +94,20 @@ class Analysis:
     layers: list[LayerInfo]
     diagnostics: Diagnostics
     stages: list[StageInfo] = field(default_factory=list)
+
+    @property
+    def final_activation(self) -> FinalActivation:
+        for info in reversed(self.flat()):
+            if ir.kind_of(info.layer).vanishes:
+                continue
+            return FinalActivation(getattr(info.layer, "activation", None) or "linear", info)
+        return FinalActivation("linear", None)
+
+    @property
+    def scales_inputs(self) -> bool:
+        """True when the model has no scaling layer (rescale, preprocess): every target's
+        input pipeline then divides the pixels by 255, as the lecture's MNIST listing does."""
+        return not any(i.kind in ir.SCALING_KINDS for i in self.flat())
 
     @property
     def ok(self) -> bool:

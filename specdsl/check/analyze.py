@@ -62,7 +62,9 @@ def _infer_layer(layer, shape: Shape, diags: Diagnostics) -> tuple[LayerInfo | N
                     hint="the input is too small for this base" if "larger" in str(e) else e.hint,
                 )
                 return None, None
-            children.append(LayerInfo(child, inner, r.output, r.weights, r.macs, parent=layer.name))
+            info = LayerInfo(child, inner, r.output, r.weights, r.macs, geometry=r.geometry)
+            info.parent = layer.name
+            children.append(info)
             inner = r.output
         return LayerInfo(layer, shape, inner, children=children), inner
     try:
@@ -70,7 +72,7 @@ def _infer_layer(layer, shape: Shape, diags: Diagnostics) -> tuple[LayerInfo | N
     except ShapeError as e:
         diags.error(f"{layer.name}: {e}", layer.span, hint=e.hint)
         return None, None
-    return LayerInfo(layer, shape, r.output, r.weights, r.macs), r.output
+    return LayerInfo(layer, shape, r.output, r.weights, r.macs, geometry=r.geometry), r.output
 
 
 def check(spec: ir.ModelSpec) -> Analysis:

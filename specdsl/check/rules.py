@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from specdsl import ir
 from specdsl.check.analysis import Analysis
 
 
@@ -12,26 +13,6 @@ def check_model(a: Analysis) -> None:
     _batchnorm_unfrozen(a)
 
 
-def _last_dense(a: Analysis):
-    for info in reversed(a.layers):
-        if info.kind == "dense":
-            return info
-        if info.kind not in ("dropout", "activation"):
-            return None
-    return None
-
-
-def _final_activation(a: Analysis) -> str | None:
-    for info in reversed(a.layers):
-        if info.kind == "activation":
-            return info.layer.activation
-        if info.kind == "dense":
-            return info.layer.activation
-        if info.kind != "dropout":
-            return None
-    return None
-
-
 def _loss_fits_output(a: Analysis) -> None:
     t = a.spec.training
     loss = t.loss
@@ -39,7 +20,8 @@ def _loss_fits_output(a: Analysis) -> None:
         return
     out = a.output_shape
     units = out[-1] if out else None
-    act = _final_activation(a)
+    final = a.final_activation.name
+    act = None if final == "linear" else final
     span = t.span
     warn = a.diagnostics.warning
     if len(out) != 1:
@@ -100,9 +82,7 @@ def _strategy(a: Analysis) -> None:
             )
         else:
             before = a.layers[: a.layers.index(base)]
-            aug = [
-                i for i in before if i.kind in ("flip", "rotate", "zoom", "contrast", "translate")
-            ]
+            aug = [i for i in before if i.kind in ir.AUGMENT_KINDS]
             if aug:
                 a.diagnostics.warning(
                     "augmentation before the base has no effect with strategy 'features' "

@@ -7,10 +7,10 @@ pooling strides default to the pool size, Dense acts on the last axis.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from specdsl import ir
+from specdsl.ir.registry import KindTable
 
 Shape = tuple[int, ...]
 
@@ -29,7 +29,40 @@ class Weight:
 
     name: str  # kernel, bias, gamma, beta, moving_mean, moving_variance
     shape: Shape
-    trainable: bool = True  # False for batch-norm moving statistics
+    trainable: bool = True  # the kind table's (False for batch-norm moving statistics)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A sliding window resolved once: kernel, strides and explicit pads.
+
+    ``pads`` are (top, bottom, left, right) exactly as TensorFlow computes ``same`` (the odd
+    pixel goes after); every target, the cost report and the importers read them here.
+    """
+
+    kernel: tuple[int, int]
+    strides: tuple[int, int]
+    pads: tuple[int, int, int, int]
+    padding: str  # valid, same, or explicit (zero padding)
+
+    @property
+    def symmetric(self) -> bool:
+        t, b, left, r = self.pads
+        return t == b and left == r
+
+    @property
+    def any_pad(self) -> bool:
+        return any(self.pads)
+
+    def onnx_pads(self) -> list[int]:
+        """ONNX's order: [top, left, bottom, right]."""
+        t, b, left, r = self.pads
+        return [t, left, b, r]
+
+    def output(self, h: int, w: int) -> tuple[int, int]:
+        t, b, left, r = self.pads
+        (kh, kw), (sh, sw) = self.kernel, self.strides
+        return (h + t + b - kh) // sh + 1, (w + left + r - kw) // sw + 1
 
 
 @dataclass(frozen=True)
@@ -37,18 +70,11 @@ class Rule:
     output: Shape
     weights: tuple[Weight, ...] = ()
     macs: int = 0
+    geometry: Geometry | None = None
 
 
-RULES: dict[type, Callable[[object, Shape], Rule]] = {}
-
-
-def rule(*classes: type):
-    def register(fn):
-        for cls in classes:
-            RULES[cls] = fn
-        return fn
-
-    return register
+RULES = KindTable("the shape rules", ShapeError)
+rule = RULES.register
 
 
 def fmt_shape(shape: Shape) -> str:
@@ -58,11 +84,11 @@ def fmt_shape(shape: Shape) -> str:
 
 
 def infer(layer, shape: Shape) -> Rule:
-    try:
-        fn = RULES[type(layer)]
-    except KeyError:  # pragma: no cover - every kind has a rule (tested)
-        raise ShapeError(f"no shape rule for {type(layer).__name__}") from None
-    return fn(layer, shape)
+    """The layer's rule at this input shape; each weight's flags come from the kind table."""
+    r = RULES.lookup(layer)(layer, shape)
+    kind = ir.kind_of(layer)
+    weights = tuple(Weight(w.name, w.shape, kind.slot(w.name).trainable) for w in r.weights)
+    return Rule(r.output, weights, r.macs, r.geometry)
 
 
 def _image(layer, shape: Shape, what: str) -> tuple[int, int, int]:
@@ -75,46 +101,52 @@ def _image(layer, shape: Shape, what: str) -> tuple[int, int, int]:
 
 
 def same_padding(size: int, k: int, s: int) -> tuple[int, int]:
-    """TensorFlow's ``same`` padding along one axis: (before, after); an odd pixel goes after."""
-    total = max((math.ceil(size / s) - 1) * s + k - size, 0)
+    """TensorFlow's ``same`` padding along one axis: (before, after); an odd pixel goes after.
+
+    Integer arithmetic only, so that any size the language accepts stays exact."""
+    total = max((-(-size // s) - 1) * s + k - size, 0)
     return total // 2, total - total // 2
 
 
-def _window(size: int, k: int, s: int, padding: str) -> int:
+def geometry(layer, shape: Shape, what: str) -> Geometry:
+    """Resolve a windowed layer's ``window`` at its input shape (TensorFlow's rules)."""
+    h, w, c = _image(layer, shape, what)
+    kernel, strides, padding = layer.window
     if padding == "same":
-        return math.ceil(size / s)
-    return (size - k) // s + 1
-
-
-def _check_fits(k: tuple[int, int], h: int, w: int, c: int, padding: str, what: str) -> None:
-    if padding == "valid" and (k[0] > h or k[1] > w):
+        t, b = same_padding(h, kernel[0], strides[0])
+        left, r = same_padding(w, kernel[1], strides[1])
+        pads = (t, b, left, r)
+    elif padding == "valid":
+        pads = (0, 0, 0, 0)
+    else:
+        pads, padding = tuple(padding), "explicit"
+    g = Geometry(tuple(kernel), tuple(strides), pads, padding)
+    t, b, left, r = pads
+    if kernel[0] > h + t + b or kernel[1] > w + left + r:
+        name = "kernel" if what == "conv" else f"{what} window"
         raise ShapeError(
-            f"{what} {k[0]}x{k[1]} is larger than its input {h}x{w}x{c}",
+            f"{name} {kernel[0]}x{kernel[1]} is larger than its input {h}x{w}x{c}",
             hint="use 'same' padding, a smaller window, or remove a pooling layer before it",
         )
+    return g
 
 
 @rule(ir.Conv2D)
 def _conv(layer: ir.Conv2D, shape: Shape) -> Rule:
-    h, w, c = _image(layer, shape, "conv")
-    _check_fits(layer.kernel, h, w, c, layer.padding, "kernel")
-    oh = _window(h, layer.kernel[0], layer.strides[0], layer.padding)
-    ow = _window(w, layer.kernel[1], layer.strides[1], layer.padding)
+    g = geometry(layer, shape, "conv")
+    oh, ow = g.output(*shape[:2])
+    c = shape[2]
     weights = [Weight("kernel", (layer.kernel[0], layer.kernel[1], c, layer.filters))]
     if layer.use_bias:
         weights.append(Weight("bias", (layer.filters,)))
     macs = oh * ow * layer.filters * layer.kernel[0] * layer.kernel[1] * c
-    return Rule((oh, ow, layer.filters), tuple(weights), macs)
+    return Rule((oh, ow, layer.filters), tuple(weights), macs, g)
 
 
 @rule(ir.MaxPool2D, ir.AvgPool2D)
 def _pool(layer: ir.MaxPool2D, shape: Shape) -> Rule:
-    h, w, c = _image(layer, shape, "pool")
-    strides = layer.strides or layer.pool
-    _check_fits(layer.pool, h, w, c, layer.padding, "pool window")
-    oh = _window(h, layer.pool[0], strides[0], layer.padding)
-    ow = _window(w, layer.pool[1], strides[1], layer.padding)
-    return Rule((oh, ow, c))
+    g = geometry(layer, shape, "pool")
+    return Rule((*g.output(*shape[:2]), shape[2]), geometry=g)
 
 
 @rule(ir.GlobalAvgPool2D, ir.GlobalMaxPool2D)
@@ -146,8 +178,8 @@ def _batchnorm(layer, shape: Shape) -> Rule:
         (
             Weight("gamma", (c,)),
             Weight("beta", (c,)),
-            Weight("moving_mean", (c,), trainable=False),
-            Weight("moving_variance", (c,), trainable=False),
+            Weight("moving_mean", (c,)),
+            Weight("moving_variance", (c,)),
         ),
     )
 

@@ -1,8 +1,18 @@
 """The intermediate representation: frozen pydantic models that keep their source span."""
 
-from specdsl.ir.layers import (
+from specdsl.ir.kinds import (
     AUGMENT_KINDS,
     KERAS_AUTONAME,
+    KINDS,
+    SCALING_KINDS,
+    VANISHING_KINDS,
+    WEIGHTED_KINDS,
+    Kind,
+    Layer,
+    SimpleLayer,
+    kind_of,
+)
+from specdsl.ir.layers import (
     Activation,
     AvgPool2D,
     Base,
@@ -14,8 +24,8 @@ from specdsl.ir.layers import (
     GlobalAvgPool2D,
     GlobalMaxPool2D,
     InputLayer,
-    Layer,
     MaxPool2D,
+    Pool2D,
     Preprocess,
     RandomContrast,
     RandomFlip,
@@ -23,7 +33,6 @@ from specdsl.ir.layers import (
     RandomTranslation,
     RandomZoom,
     Rescale,
-    SimpleLayer,
 )
 from specdsl.ir.model import Checkpoint, FreezeOp, ModelSpec, Optimizer, Slice, Stage, Training
 from specdsl.ir.span import Node, Span
@@ -32,6 +41,11 @@ from specdsl.ir.tools import ir_equal, spec_hash, strip_spans
 __all__ = [
     "AUGMENT_KINDS",
     "KERAS_AUTONAME",
+    "KINDS",
+    "SCALING_KINDS",
+    "VANISHING_KINDS",
+    "WEIGHTED_KINDS",
+    "Kind",
     "Activation",
     "AvgPool2D",
     "Base",
@@ -47,6 +61,7 @@ __all__ = [
     "InputLayer",
     "Layer",
     "MaxPool2D",
+    "Pool2D",
     "ModelSpec",
     "Node",
     "Optimizer",
@@ -63,6 +78,7 @@ __all__ = [
     "Stage",
     "Training",
     "ir_equal",
+    "kind_of",
     "spec_hash",
     "strip_spans",
 ]

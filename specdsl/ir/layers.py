@@ -1,4 +1,4 @@
-"""Layer kinds of the IR: one frozen pydantic class per kind, in a discriminated union.
+"""Layer kinds of the IR: one frozen pydantic class per kind (its row: :mod:`specdsl.ir.kinds`).
 
 Field meanings follow Keras exactly (``Conv2D``, ``MaxPooling2D``, ...). ``name`` is the
 Keras layer name: either the one written in the spec or Keras's automatic name.
@@ -6,9 +6,7 @@ Keras layer name: either the one written in the spec or Keras's automatic name.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
-
-from pydantic import Field
+from typing import Literal
 
 from specdsl.ir.span import Node
 
@@ -19,7 +17,12 @@ Pair = tuple[int, int]
 class LayerBase(Node):
     name: str
 
-    keras_class: ClassVar[str] = "Layer"
+    @property
+    def window(self) -> tuple[Pair, Pair, Padding] | None:
+        """(kernel, strides, padding) of a sliding-window kind; None for the others.
+
+        The analysis resolves it once into explicit pads (``LayerInfo.geometry``)."""
+        return None
 
 
 class InputLayer(LayerBase):
@@ -27,7 +30,6 @@ class InputLayer(LayerBase):
 
     kind: Literal["input"] = "input"
     shape: tuple[int, ...]
-    keras_class: ClassVar[str] = "InputLayer"
 
 
 class Conv2D(LayerBase):
@@ -38,38 +40,42 @@ class Conv2D(LayerBase):
     padding: Padding = "valid"
     activation: str | None = None
     use_bias: bool = True
-    keras_class: ClassVar[str] = "Conv2D"
+
+    @property
+    def window(self):
+        return self.kernel, self.strides, self.padding
 
 
-class MaxPool2D(LayerBase):
-    kind: Literal["maxpool"] = "maxpool"
+class Pool2D(LayerBase):
+    """What max and average pooling share (Keras ``MaxPooling2D`` / ``AveragePooling2D``)."""
+
     pool: Pair = (2, 2)
     strides: Pair | None = None  # None: same as pool (Keras default)
     padding: Padding = "valid"
-    keras_class: ClassVar[str] = "MaxPooling2D"
+
+    @property
+    def window(self):
+        return self.pool, self.strides or self.pool, self.padding
 
 
-class AvgPool2D(LayerBase):
+class MaxPool2D(Pool2D):
+    kind: Literal["maxpool"] = "maxpool"
+
+
+class AvgPool2D(Pool2D):
     kind: Literal["avgpool"] = "avgpool"
-    pool: Pair = (2, 2)
-    strides: Pair | None = None
-    padding: Padding = "valid"
-    keras_class: ClassVar[str] = "AveragePooling2D"
 
 
 class GlobalAvgPool2D(LayerBase):
     kind: Literal["globalavgpool"] = "globalavgpool"
-    keras_class: ClassVar[str] = "GlobalAveragePooling2D"
 
 
 class GlobalMaxPool2D(LayerBase):
     kind: Literal["globalmaxpool"] = "globalmaxpool"
-    keras_class: ClassVar[str] = "GlobalMaxPooling2D"
 
 
 class Flatten(LayerBase):
     kind: Literal["flatten"] = "flatten"
-    keras_class: ClassVar[str] = "Flatten"
 
 
 class Dense(LayerBase):
@@ -77,26 +83,22 @@ class Dense(LayerBase):
     units: int
     activation: str | None = None
     use_bias: bool = True
-    keras_class: ClassVar[str] = "Dense"
 
 
 class Dropout(LayerBase):
     kind: Literal["dropout"] = "dropout"
     rate: float
-    keras_class: ClassVar[str] = "Dropout"
 
 
 class BatchNorm(LayerBase):
     kind: Literal["batchnorm"] = "batchnorm"
     momentum: float = 0.99
     epsilon: float = 0.001
-    keras_class: ClassVar[str] = "BatchNormalization"
 
 
 class Activation(LayerBase):
     kind: Literal["activation"] = "activation"
     activation: str
-    keras_class: ClassVar[str] = "Activation"
 
 
 class Rescale(LayerBase):
@@ -106,7 +108,6 @@ class Rescale(LayerBase):
     scale: float
     offset: float = 0.0
     text: str | None = None  # how the scale was written ("1/255"), kept for printing
-    keras_class: ClassVar[str] = "Rescaling"
 
 
 class Preprocess(LayerBase):
@@ -118,13 +119,11 @@ class Preprocess(LayerBase):
 
     kind: Literal["preprocess"] = "preprocess"
     mode: Literal["caffe", "tf", "torch"]
-    keras_class: ClassVar[str] = "Preprocess"
 
 
 class RandomFlip(LayerBase):
     kind: Literal["flip"] = "flip"
     mode: Literal["horizontal", "vertical", "horizontal_and_vertical"] = "horizontal_and_vertical"
-    keras_class: ClassVar[str] = "RandomFlip"
 
 
 class RandomRotation(LayerBase):
@@ -132,7 +131,6 @@ class RandomRotation(LayerBase):
 
     kind: Literal["rotate"] = "rotate"
     factor: float
-    keras_class: ClassVar[str] = "RandomRotation"
 
 
 class RandomZoom(LayerBase):
@@ -140,19 +138,16 @@ class RandomZoom(LayerBase):
 
     kind: Literal["zoom"] = "zoom"
     factor: float
-    keras_class: ClassVar[str] = "RandomZoom"
 
 
 class RandomContrast(LayerBase):
     kind: Literal["contrast"] = "contrast"
     factor: float
-    keras_class: ClassVar[str] = "RandomContrast"
 
 
 class RandomTranslation(LayerBase):
     kind: Literal["translate"] = "translate"
     factor: float
-    keras_class: ClassVar[str] = "RandomTranslation"
 
 
 class Base(LayerBase):
@@ -165,76 +160,4 @@ class Base(LayerBase):
     kind: Literal["base"] = "base"
     arch: str
     weights: str | None = None  # "imagenet", a file path, or None (random init)
-    layers: tuple[SimpleLayer, ...] = ()
-    keras_class: ClassVar[str] = "Functional"
-
-
-AUGMENT_KINDS = ("flip", "rotate", "zoom", "contrast", "translate")
-
-SimpleLayer = Annotated[
-    InputLayer
-    | Conv2D
-    | MaxPool2D
-    | AvgPool2D
-    | GlobalAvgPool2D
-    | GlobalMaxPool2D
-    | Flatten
-    | Dense
-    | Dropout
-    | BatchNorm
-    | Activation
-    | Rescale
-    | Preprocess
-    | RandomFlip
-    | RandomRotation
-    | RandomZoom
-    | RandomContrast
-    | RandomTranslation,
-    Field(discriminator="kind"),
-]
-
-Layer = Annotated[
-    Conv2D
-    | MaxPool2D
-    | AvgPool2D
-    | GlobalAvgPool2D
-    | GlobalMaxPool2D
-    | Flatten
-    | Dense
-    | Dropout
-    | BatchNorm
-    | Activation
-    | Rescale
-    | Preprocess
-    | RandomFlip
-    | RandomRotation
-    | RandomZoom
-    | RandomContrast
-    | RandomTranslation
-    | Base,
-    Field(discriminator="kind"),
-]
-
-Base.model_rebuild()
-
-# Keras's automatic name prefix for each kind (``conv2d``, ``conv2d_1``, ...).
-KERAS_AUTONAME = {
-    "input": "input_layer",
-    "conv": "conv2d",
-    "maxpool": "max_pooling2d",
-    "avgpool": "average_pooling2d",
-    "globalavgpool": "global_average_pooling2d",
-    "globalmaxpool": "global_max_pooling2d",
-    "flatten": "flatten",
-    "dense": "dense",
-    "dropout": "dropout",
-    "batchnorm": "batch_normalization",
-    "activation": "activation",
-    "rescale": "rescaling",
-    "preprocess": "preprocess",
-    "flip": "random_flip",
-    "rotate": "random_rotation",
-    "zoom": "random_zoom",
-    "contrast": "random_contrast",
-    "translate": "random_translation",
-}
+    layers: tuple[SimpleLayer, ...] = ()  # noqa: F821 (specdsl.ir.kinds)

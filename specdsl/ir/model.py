@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from specdsl.ir.layers import Layer
+from specdsl.ir.kinds import Layer
 from specdsl.ir.span import Node, Span
 
 

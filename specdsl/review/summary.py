@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from specdsl import ir
 from specdsl.check.analysis import Analysis, LayerInfo
 
 
@@ -30,7 +31,7 @@ class Row:
 def _row(info: LayerInfo, depth: int) -> Row:
     return Row(
         info.name,
-        info.layer.keras_class,
+        ir.kind_of(info.layer).keras_class,
         info.output_shape,
         info.params,
         info.trainable_params,

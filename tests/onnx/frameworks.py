@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from specdsl.backends.onnx.metadata import scales_inputs
 from specdsl.check.analysis import Analysis
 
 
@@ -13,7 +12,7 @@ def framework_input(analysis: Analysis, images: np.ndarray) -> np.ndarray:
     """What the Keras and PyTorch training pipelines feed: float pixels, / 255 when the
     model has no rescale/preprocess of its own (the ONNX graph does that division itself)."""
     x = images.astype(np.float32)
-    return x / np.float32(255) if scales_inputs(analysis) else x
+    return x / np.float32(255) if analysis.scales_inputs else x
 
 
 def keras_outputs(analysis: Analysis, tensors, images: np.ndarray) -> np.ndarray:

@@ -20,7 +20,6 @@ torch = pytest.importorskip("torch")
 keras = pytest.importorskip("keras")
 from specdsl.backends.keras.runtime import build_keras_model, keras_layer  # noqa: E402
 from specdsl.backends.keras.runtime import set_weights as set_keras_weights  # noqa: E402
-from specdsl.backends.pytorch.model_file import final_activation  # noqa: E402
 from specdsl.backends.pytorch.runtime import build_torch_model, set_weights  # noqa: E402
 
 
@@ -38,8 +37,7 @@ def canonical_weights(a, seed=3):
 def inputs(a, n):
     h, w, c = a.input_shape
     x = np.random.default_rng(7).random((n, h, w, c)).astype(np.float32)
-    scaled_inside = any(i.kind in ("rescale", "preprocess") for i in a.flat())
-    return x * 255 if scaled_inside else x  # the pixel range train.py feeds
+    return x if a.scales_inputs else x * 255  # the pixel range train.py feeds
 
 
 class Pair:
@@ -48,9 +46,9 @@ class Pair:
     def __init__(self, a, weights):
         self.a = a
         self.keras = build_keras_model(a)
-        _, info = final_activation(a)
-        if info is not None:
-            keras_layer(self.keras, info).activation = keras.activations.linear
+        final = a.final_activation
+        if final.squashes:
+            keras_layer(self.keras, final.info).activation = keras.activations.linear
         self.torch = build_torch_model(a)
         self.set(weights)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from specdsl import ir
 from specdsl.backends.onnx.context import GraphContext
 from specdsl.backends.onnx.converters.activations import activate
-from specdsl.backends.onnx.converters.padding import pads
 from specdsl.backends.onnx.table import CONVERT
 from specdsl.check.analysis import LayerInfo
 
@@ -18,14 +17,14 @@ def conv2d(ctx: GraphContext, info: LayerInfo) -> None:
     inputs = [ctx.initializer(f"{layer.name}/kernel", kernel)]
     if layer.use_bias:
         inputs.append(ctx.initializer(f"{layer.name}/bias", ctx.weight(layer.name, "bias")))
-    h, w, _ = info.input_shape
+    g = info.geometry
     ctx.apply(
         "Conv",
         layer.name,
         *inputs,
-        kernel_shape=list(layer.kernel),
-        strides=list(layer.strides),
-        pads=pads((h, w), layer.kernel, layer.strides, layer.padding),
+        kernel_shape=list(g.kernel),
+        strides=list(g.strides),
+        pads=g.onnx_pads(),
         dilations=[1, 1],
         group=1,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from specdsl import ir
 from specdsl.backends.onnx.context import GraphContext
-from specdsl.backends.onnx.converters.padding import pads
 from specdsl.backends.onnx.table import CONVERT
 from specdsl.check.analysis import LayerInfo
 
@@ -13,13 +12,8 @@ from specdsl.check.analysis import LayerInfo
 def pool2d(ctx: GraphContext, info: LayerInfo) -> None:
     layer = info.layer
     ctx.to_layout("NCHW", layer.name)
-    strides = layer.strides or layer.pool
-    h, w, _ = info.input_shape
-    attrs = {
-        "kernel_shape": list(layer.pool),
-        "strides": list(strides),
-        "pads": pads((h, w), layer.pool, strides, layer.padding),
-    }
+    g = info.geometry
+    attrs = {"kernel_shape": list(g.kernel), "strides": list(g.strides), "pads": g.onnx_pads()}
     if isinstance(layer, ir.AvgPool2D):
         # TF averages over the real pixels only at 'same' borders
         ctx.apply("AveragePool", layer.name, count_include_pad=0, **attrs)

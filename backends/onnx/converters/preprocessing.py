@@ -13,10 +13,7 @@ from specdsl import ir
 from specdsl.backends.onnx.context import GraphContext
 from specdsl.backends.onnx.table import CONVERT
 from specdsl.check.analysis import LayerInfo
-
-CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
-TORCH_MEAN = (0.485, 0.456, 0.406)
-TORCH_STD = (0.229, 0.224, 0.225)
+from specdsl.ir.vocab import PREPROCESSING
 
 
 def _channels(ctx: GraphContext, values) -> np.ndarray:
@@ -41,17 +38,17 @@ def _const(ctx: GraphContext, layer: str, name: str, value: float) -> str:
 
 @CONVERT.register(ir.Preprocess)
 def preprocess(ctx: GraphContext, info: LayerInfo) -> None:
-    layer: ir.Preprocess = info.layer
-    name = layer.name
-    if layer.mode == "caffe":
+    """The steps of :data:`specdsl.ir.vocab.PREPROCESSING`: Gather (BGR), Div, Sub, Div."""
+    name = info.name
+    p = PREPROCESSING[info.layer.mode]
+    if p.bgr:
         order = ctx.initializer(f"{name}/bgr_order", np.array([2, 1, 0], np.int64))
         ctx.apply("Gather", name, order, axis=ctx.channel_axis % ctx.rank)
-        mean = ctx.initializer(f"{name}/mean", _channels(ctx, CAFFE_MEAN_BGR))
-        ctx.apply("Sub", name, mean)
-    elif layer.mode == "tf":
-        ctx.apply("Div", name, _const(ctx, name, "scale", 127.5))
-        ctx.apply("Sub", name, _const(ctx, name, "offset", 1.0))
-    else:  # torch
-        ctx.apply("Div", name, _const(ctx, name, "scale", 255.0))
-        ctx.apply("Sub", name, ctx.initializer(f"{name}/mean", _channels(ctx, TORCH_MEAN)))
-        ctx.apply("Div", name, ctx.initializer(f"{name}/std", _channels(ctx, TORCH_STD)))
+    if p.divide is not None:
+        ctx.apply("Div", name, _const(ctx, name, "scale", p.divide))
+    if isinstance(p.mean, tuple):
+        ctx.apply("Sub", name, ctx.initializer(f"{name}/mean", _channels(ctx, p.mean)))
+    elif p.mean is not None:
+        ctx.apply("Sub", name, _const(ctx, name, "offset", p.mean))
+    if p.std is not None:
+        ctx.apply("Div", name, ctx.initializer(f"{name}/std", _channels(ctx, p.std)))
