@@ -11,6 +11,10 @@ import argparse
 import sys
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+NUMERIC_OUTPUTS = tuple(
+    f"tensor({t})"
+    for t in "float double float16 bfloat16 int8 int16 int32 int64 uint8 uint16 uint32".split()
+)
 
 DESCRIPTION = """Classify images with an ONNX model written by `specdsl export` or `specdsl build
 --backend onnx`. Images are decoded and resized as Keras's image_dataset_from_directory
@@ -37,7 +41,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """One line on stderr; what came from the model file or the disk is escaped."""
+    from specdsl.run.text import printable
+
+    print(printable(message), file=sys.stderr, flush=True)
 
 
 def _fail(message: str, code: int) -> int:
@@ -65,14 +72,23 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(e), EXIT_INPUT)
     if args.device == "auto" and provider == CPU and cuda_listed():
         _say("note: onnxruntime-gpu is installed but CUDA did not start; running on the CPU")
-    inp = session.get_inputs()[0]
+    try:  # names and metadata are the file's: ONNX Runtime fails on bytes that are not UTF-8
+        inp, out = session.get_inputs()[0], session.get_outputs()[0]
+        meta = session.get_modelmeta().custom_metadata_map
+    except UnicodeDecodeError as e:
+        return _fail(
+            f"{args.model}: its names or metadata are not UTF-8 text ({e.reason})", EXIT_INPUT
+        )
     if len(inp.shape) != 4 or inp.type not in ("tensor(uint8)", "tensor(float)"):
         return _fail(
             f"{args.model}: its input '{inp.name}' is {inp.type} {inp.shape}; specdsl run feeds "
             "a batch of images as uint8 or float32 [batch, height, width, channels]",
             EXIT_INPUT,
         )
-    meta = session.get_modelmeta().custom_metadata_map
+    if out.type not in NUMERIC_OUTPUTS:
+        return _fail(
+            f"{args.model}: its output '{out.name}' is {out.type}, not numbers", EXIT_INPUT
+        )
     try:
         info = md.model_info(meta, inp.shape, args.model, size, labels)
     except md.MetadataError as e:
@@ -80,10 +96,11 @@ def run(args: argparse.Namespace) -> int:
     fixed = [d if isinstance(d, int) else None for d in inp.shape[1:]]
     want = [info.height, info.width, info.channels]
     if any(f is not None and f != w for f, w in zip(fixed, want, strict=True)):
+        said = "--size" if size else f"its metadata '{md.INPUT_SIZE}', '{md.INPUT_CHANNELS}'"
         return _fail(
             f"{args.model}: takes images of {'x'.join(str(d or '?') for d in fixed)}, "
-            f"not {'x'.join(map(str, want))} (--size)",
-            EXIT_USAGE,
+            f"not {'x'.join(map(str, want))} ({said})",
+            EXIT_USAGE if size else EXIT_INPUT,
         )
     what = "probability" if info.probabilities else "score"
     name = info.name or args.model
@@ -113,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # a label the terminal cannot encode: escaped
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return run(args)
     except KeyboardInterrupt:
@@ -120,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into head
         sys.stderr.close()
         return EXIT_OK
+    except Exception as e:  # never a traceback; the model file and images are untrusted
+        return _fail(f"unexpected {type(e).__name__}: {e} (a bug in specdsl run)", EXIT_INPUT)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,13 @@ def prepare(path: str, info: ModelInfo, uint8: bool) -> np.ndarray:
     return to_uint8(img) if uint8 else img
 
 
+MAX_CLASSES = 1_000_000  # outputs per image: more is not a classifier (nor worth a label list)
+
+
 def labels_for(info: ModelInfo, units: int) -> tuple[str, ...]:
     """The label of each output column (a single sigmoid unit stands for two classes)."""
+    if not 0 < units <= MAX_CLASSES:
+        raise MetadataError(f"the model gives {units:,} values per image; not a classifier")
     n = 2 if units == 1 and info.output_activation == "sigmoid" else units
     if info.labels:
         if len(info.labels) != n:
@@ -66,6 +71,18 @@ def _top(row: np.ndarray, labels: tuple[str, ...], k: int) -> list[tuple[str, fl
     return tuple((labels[i], float(row[i])) for i in order)
 
 
+def not_finite(row: np.ndarray, info: ModelInfo) -> str | None:
+    """Why a row of outputs cannot be reported (NaN or infinite values), else None."""
+    bad = ~np.isfinite(row)
+    if not bad.any():
+        return None
+    kinds = " and ".join(
+        k for k, m in (("NaN", np.isnan(row)), ("infinite", np.isinf(row))) if m.any()
+    )
+    what = "probabilities" if info.probabilities else "scores"
+    return f"the model's output is {kinds} ({int(bad.sum())} of {row.size} {what})"
+
+
 def classify(
     session, info: ModelInfo, sources: list[Source], batch_size: int = 32, top: int = 1
 ) -> Iterator[Result]:
@@ -95,10 +112,15 @@ def classify(
             labels = labels or labels_for(info, int(np.prod(out.shape[1:])))
             rows = iter(scores(out, info))
         for src, x in zip(batch, loaded, strict=True):
-            if isinstance(x, np.ndarray):
-                yield Result(src.path, _top(next(rows), labels, max(1, top)))
-            else:
+            if not isinstance(x, np.ndarray):
                 yield Result(src.path, error=x)
+                continue
+            row = next(rows)
+            why = not_finite(row, info)
+            if why:
+                yield Result(src.path, error=why)
+            else:
+                yield Result(src.path, _top(row, labels, max(1, top)))
 
 
 def _prefetched(batches: list, load) -> Iterator[list]:

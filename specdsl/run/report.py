@@ -1,4 +1,7 @@
-"""How results are printed: one line per image, or one JSON document (``--json``)."""
+"""How results are printed: one line per image, or one JSON document (``--json``).
+
+Paths, labels and messages can come from an untrusted model file or folder: text lines pass
+through :func:`specdsl.run.text.printable`; JSON keeps the exact strings, escaped by json."""
 
 from __future__ import annotations
 
@@ -6,16 +9,18 @@ import json
 import sys
 
 from specdsl.run.predict import Result
+from specdsl.run.text import printable
 
 
 def text_line(r: Result, what: str) -> str:
     """``path: label 0.9731`` (top-k: ``path: a 0.9, b 0.1``); scores when not probabilities."""
     shown = ", ".join(f"{label} {value:.4f}" for label, value in r.top)
-    return f"{r.path}: {shown}" if what == "probability" else f"{r.path}: {shown} ({what})"
+    line = f"{r.path}: {shown}" if what == "probability" else f"{r.path}: {shown} ({what})"
+    return printable(line)
 
 
 def error_line(r: Result) -> str:
-    return f"error: {r.path}: {r.error}"
+    return printable(f"error: {r.path}: {r.error}")
 
 
 def print_text(results, what: str) -> int:
