@@ -41,38 +41,47 @@ def _with_channels(gray, rgb, alpha, channels: int) -> np.ndarray:
     return np.concatenate([rgb, alpha[..., None]], axis=-1)
 
 
-def _turbo_rgb(im) -> np.ndarray | None:
-    """TF's RGB pixels of a YCbCr JPEG straight from libjpeg-turbo with TF's settings (fast
-    IDCT, fancy upsampling) when the optional ``simplejpeg`` is installed: several times faster
-    than the emulation in :mod:`specdsl.run.jpeg`. None when it is absent or declines."""
+def _turbo_rgb(im, space: str | None) -> np.ndarray | None:
+    """TF's RGB pixels of a color JPEG straight from libjpeg-turbo with TF's settings (fast
+    IDCT, fancy upsampling; CMYK made RGB as TF does) when the optional ``simplejpeg`` is
+    installed: several times faster than the emulation in :mod:`specdsl.run.jpeg`. None when
+    it is absent or declines."""
+    if space not in ("YCbCr", "RGB", "CMYK", "YCCK"):
+        return None
     try:
         import simplejpeg
     except ImportError:
         return None
-    from specdsl.run.jpeg import is_ycbcr
+    from specdsl.run.jpeg import cmyk_to_rgb_like_tf
 
-    if not is_ycbcr(im):
-        return None
+    cmyk = space in ("CMYK", "YCCK")
     try:
         im.fp.seek(0)
         data = im.fp.read()
-        return simplejpeg.decode_jpeg(data, colorspace="RGB", fastdct=True, fastupsample=False)
+        out = simplejpeg.decode_jpeg(
+            data, colorspace="CMYK" if cmyk else "RGB", fastdct=True, fastupsample=False
+        )
     except (OSError, ValueError, AttributeError):
         return None  # truncated, corrupt, ...: the Pillow path says why
+    return cmyk_to_rgb_like_tf(out, "adobe_transform" in im.info) if cmyk else out
 
 
 def _jpeg(im, channels: int) -> np.ndarray:
-    from specdsl.run.jpeg import decode_gray_like_tf, decode_rgb_like_tf
+    from specdsl.run.jpeg import color_space, decode_gray_like_tf, decode_rgb_like_tf
 
+    space = color_space(im)
+    if space in ("CMYK", "YCCK") and channels == 1:
+        raise ImageError(
+            "a CMYK JPEG has no grayscale decoding in TensorFlow (tf.io.decode_jpeg refuses "
+            "channels=1 for it, so Keras cannot load it for this 1-channel model)"
+        )
     if channels == 1:
         return decode_gray_like_tf(im)[..., None]
-    rgb = None
-    if im.mode == "RGB":
-        rgb = _turbo_rgb(im)
-        rgb = decode_rgb_like_tf(im) if rgb is None else rgb
+    if space == "L" or im.mode == "L":
+        return _with_channels(decode_gray_like_tf(im), None, None, channels)
+    rgb = _turbo_rgb(im, space)
+    rgb = decode_rgb_like_tf(im) if rgb is None else rgb
     if rgb is None:
-        if im.mode == "L":
-            return _with_channels(decode_gray_like_tf(im), None, None, channels)
         rgb = np.asarray(im.convert("RGB"))
     return _with_channels(None, rgb, None, channels)
 

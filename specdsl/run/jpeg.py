@@ -6,6 +6,14 @@ its "draft" mode switches to the fast IDCT but also turns fancy upsampling off. 
 draft mode to YCbCr (fast IDCT, chroma merely replicated), take the chroma planes back at their
 stored resolution, and redo libjpeg-turbo's fancy upsampling (``jdsample.c``) and its
 YCbCr -> RGB conversion (``jdcolor.c``) here in integer arithmetic, step for step.
+
+JPEGs stored as RGB, CMYK or YCCK (Adobe files) are decoded the same way from their stored
+components (fast IDCT, no color conversion in Pillow), upsampled here as libjpeg-turbo does.
+libjpeg cannot turn CMYK into RGB: TensorFlow asks it for CMYK (YCCK made CMYK by libjpeg)
+and converts that itself (``tensorflow/core/lib/jpeg/jpeg_mem.cc``), in integer arithmetic
+that truncates: ``r = k * c / 255`` when the file has an Adobe marker (Photoshop stores the
+samples inverted), else ``r = (255 - k) * (255 - c) / 255``; likewise g from m, b from y.
+Pillow's own conversion rounds and uses the accurate IDCT: up to a few grey levels off.
 """
 
 from __future__ import annotations
@@ -111,20 +119,83 @@ def _upsample(plane: np.ndarray, h: int, v: int, height: int, width: int) -> np.
     return up[:height, :width].astype(np.uint8)
 
 
+RGB_IDS = [ord("R"), ord("G"), ord("B")]
+
+
+def color_space(im) -> str | None:
+    """What a Pillow JPEG's components hold, decided as libjpeg does
+    (``default_decompress_parms`` in ``jdapimin.c``): ``L``, ``YCbCr``, ``RGB``, ``CMYK`` or
+    ``YCCK``; None for anything else. Pillow keeps ``adobe_transform`` only when the Adobe
+    marker is long enough for libjpeg to have seen it."""
+    layers = getattr(im, "layer", None) or []
+    transform = im.info.get("adobe_transform")
+    if len(layers) == 1:
+        return "L"
+    if len(layers) == 3:
+        if "jfif" in im.info:  # JFIF implies YCbCr, whatever an Adobe marker says
+            return "YCbCr"
+        if transform is not None:
+            return "RGB" if transform == 0 else "YCbCr"
+        return "RGB" if [c[0] for c in layers] == RGB_IDS else "YCbCr"
+    if len(layers) == 4:  # no Adobe marker: straight CMYK; transform 1 or 2: YCCK
+        return "CMYK" if transform in (None, 0) else "YCCK"
+    return None
+
+
 def is_ycbcr(im) -> bool:
     """Whether a Pillow JPEG (opened as RGB) stores 3 YCbCr components (not RGB, not CMYK)."""
-    layers = getattr(im, "layer", None)
-    if im.mode != "RGB" or not layers or len(layers) != 3:
-        return False
-    return im.info.get("adobe_transform") != 0 and [c[0] for c in layers] != ["R", "G", "B"]
+    return im.mode == "RGB" and color_space(im) == "YCbCr"
+
+
+def cmyk_to_rgb_like_tf(cmyk: np.ndarray, adobe: bool) -> np.ndarray:
+    """TensorFlow's conversion of libjpeg's CMYK output (uint8 HxWx4) to RGB."""
+    x = cmyk.astype(np.uint16)  # 255 * 255 fits
+    if not adobe:
+        x = 255 - x
+    return (x[..., :3] * x[..., 3:] // 255).astype(np.uint8)
+
+
+def _stored_planes(im, mode: str) -> list[np.ndarray] | None:
+    """The components as stored (fast IDCT, no color conversion), each at full size with
+    libjpeg-turbo's fancy upsampling; None when Pillow's tile is not the usual single one."""
+    layers = im.layer
+    max_h = max(c[1] for c in layers)
+    max_v = max(c[2] for c in layers)
+    if len(im.tile) != 1 or any(max_h % c[1] or max_v % c[2] for c in layers):
+        return None
+    tile, args = im.tile[0], (mode, mode)  # Pillow's raw mode and the file's color space
+    im.tile = [tile._replace(args=args) if hasattr(tile, "_replace") else (*tile[:3], args)]
+    im.decoderconfig = (1, 1)  # scale 1, fast IDCT (and no fancy upsampling: redone below)
+    raw = np.asarray(im)
+    height, width = raw.shape[:2]
+    return [
+        _upsample(raw[..., k], max_h // c[1], max_v // c[2], height, width)
+        for k, c in enumerate(layers)
+    ]
+
+
+def _rgb_from_stored(im, space: str) -> np.ndarray | None:
+    """RGB of a JPEG stored as RGB, CMYK or YCCK, as TensorFlow decodes it."""
+    planes = _stored_planes(im, "RGB" if space == "RGB" else "CMYK")
+    if planes is None:
+        return None
+    if space == "RGB":
+        return np.stack(planes, axis=-1)
+    if space == "YCCK":  # libjpeg's ycck_cmyk_convert: 255 - (YCbCr -> RGB), K kept
+        cmy = 255 - ycc_to_rgb(*planes[:3])
+        planes = [cmy[..., 0], cmy[..., 1], cmy[..., 2], planes[3]]
+    return cmyk_to_rgb_like_tf(np.stack(planes, axis=-1), "adobe_transform" in im.info)
 
 
 def decode_rgb_like_tf(im) -> np.ndarray | None:
-    """RGB pixels of a baseline/progressive YCbCr JPEG as TensorFlow decodes them.
+    """RGB pixels of a baseline/progressive color JPEG as TensorFlow decodes them.
 
     ``im`` is a freshly opened, not yet loaded Pillow JPEG. Returns None for JPEGs this does
-    not cover (not 3-component YCbCr); the caller then decodes them another way.
+    not cover (grayscale, luma subsampled); the caller then decodes them another way.
     """
+    space = color_space(im)
+    if space in ("RGB", "CMYK", "YCCK") and im.mode in ("RGB", "CMYK"):
+        return _rgb_from_stored(im, space)
     if not is_ycbcr(im):
         return None
     layers = im.layer
