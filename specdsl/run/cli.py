@@ -20,8 +20,10 @@ DESCRIPTION = """Classify images with an ONNX model written by `specdsl export` 
 --backend onnx`. Images are decoded and resized as Keras's image_dataset_from_directory
 does (bilinear, no aspect crop), batched, and run on ONNX Runtime: CUDA when onnxruntime-gpu
 and a GPU are there, else the CPU. One line per image on stdout: the label and its
-probability; bad images get one line each on stderr, the rest are still classified, and the
-exit code is then 1."""
+probability; bad images (and images the model gives NaN or infinite outputs for) get one line
+each on stderr, the rest are still classified, and the exit code is then 1. The model file is
+untrusted: malformed metadata is an error naming the key, and control characters in labels,
+names and paths are printed escaped (--json keeps the exact strings)."""
 
 
 def parser() -> argparse.ArgumentParser:
