@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
+from specdsl import ir
 from specdsl.check.analysis import Analysis
+from specdsl.weights.layouts import to_onnx
 
 TO_NCHW = (0, 3, 1, 2)
 TO_NHWC = (0, 2, 3, 1)
@@ -46,6 +48,13 @@ class GraphContext:
     def weight(self, layer: str, weight: str) -> np.ndarray:
         """A weight of the model in the canonical (Keras) layout, as float32."""
         return np.asarray(self.tensors[f"{layer}/{weight}"], dtype=np.float32)
+
+    def weight_initializer(self, layer, weight: str) -> str:
+        """The initializer ``<layer>/<weight>`` in ONNX's layout for it (the kind table's slot
+        names the canonical layout; :mod:`specdsl.weights.layouts` converts)."""
+        slot = ir.kind_of(layer).slot(weight)
+        value = to_onnx(slot.layout, self.weight(layer.name, weight))
+        return self.initializer(f"{layer.name}/{weight}", value)
 
     def node(
         self, op: str, inputs: list[str], layer: str, label: str | None = None, **attrs

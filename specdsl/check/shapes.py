@@ -108,18 +108,24 @@ def same_padding(size: int, k: int, s: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
+def window_pads(size: tuple[int, int], kernel, strides, padding) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) for ``valid``, ``same`` (TensorFlow's) or explicit pads."""
+    if padding == "same":
+        t, b = same_padding(size[0], kernel[0], strides[0])
+        left, r = same_padding(size[1], kernel[1], strides[1])
+        return t, b, left, r
+    if padding == "valid":
+        return 0, 0, 0, 0
+    return tuple(padding)
+
+
 def geometry(layer, shape: Shape, what: str) -> Geometry:
     """Resolve a windowed layer's ``window`` at its input shape (TensorFlow's rules)."""
     h, w, c = _image(layer, shape, what)
     kernel, strides, padding = layer.window
-    if padding == "same":
-        t, b = same_padding(h, kernel[0], strides[0])
-        left, r = same_padding(w, kernel[1], strides[1])
-        pads = (t, b, left, r)
-    elif padding == "valid":
-        pads = (0, 0, 0, 0)
-    else:
-        pads, padding = tuple(padding), "explicit"
+    pads = window_pads((h, w), kernel, strides, padding)
+    if not isinstance(padding, str):
+        padding = "explicit"
     g = Geometry(tuple(kernel), tuple(strides), pads, padding)
     t, b, left, r = pads
     if kernel[0] > h + t + b or kernel[1] > w + left + r:

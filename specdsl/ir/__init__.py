@@ -7,6 +7,7 @@ from specdsl.ir.kinds import (
     SCALING_KINDS,
     VANISHING_KINDS,
     WEIGHTED_KINDS,
+    AutoNames,
     Kind,
     Layer,
     SimpleLayer,
@@ -40,6 +41,7 @@ from specdsl.ir.tools import ir_equal, spec_hash, strip_spans
 
 __all__ = [
     "AUGMENT_KINDS",
+    "AutoNames",
     "KERAS_AUTONAME",
     "KINDS",
     "SCALING_KINDS",

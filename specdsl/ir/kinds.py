@@ -165,3 +165,26 @@ Layer = Annotated[
     Field(discriminator="kind"),
 ]
 L.Base.model_rebuild(_types_namespace={"SimpleLayer": SimpleLayer})
+
+
+class AutoNames:
+    """Keras's automatic layer names: per prefix ``conv2d``, ``conv2d_1``, ``conv2d_2``, ...
+
+    The lowering names unnamed layers with it; the formatter uses it to tell a written name
+    from an automatic one. A base's prefix is its architecture (``vgg16``)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    @staticmethod
+    def prefix(kind: str, arch: str | None = None) -> str:
+        return arch if kind == "base" and arch else BY_KIND[kind].autoname
+
+    def peek(self, prefix: str) -> str:
+        n = self.counts.get(prefix, 0)
+        return prefix if n == 0 else f"{prefix}_{n}"
+
+    def take(self, prefix: str) -> str:
+        name = self.peek(prefix)
+        self.counts[prefix] = self.counts.get(prefix, 0) + 1
+        return name

@@ -90,7 +90,7 @@ def hyperparams(layer) -> dict:
 
 
 def auto_name_prefix(layer) -> str:
-    return layer.arch if layer.kind == "base" else ir.KERAS_AUTONAME.get(layer.kind, layer.kind)
+    return ir.AutoNames.prefix(layer.kind, getattr(layer, "arch", None))
 
 
 def is_auto_name(layer) -> bool:

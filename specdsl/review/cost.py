@@ -10,9 +10,9 @@ Activation memory is the size of each layer's output for ``batch_size`` examples
 
 ``size`` is how many input pixels one output value sees, ``jump`` the distance in input pixels
 between neighbouring output values, ``start`` the input coordinate of the centre of the first
-output value. ``pad_before`` is Keras's: 0 for ``valid``; for ``same`` half the total padding
-``max((out - 1) * stride + kernel - in, 0)``, rounded down. After ``flatten``, a global pooling
-or a dense layer every value sees the whole input: the field is then ``global``.
+output value. ``pad_before`` is the top (left) pad the analysis resolved: 0 for ``valid``; for
+``same`` half the total padding, rounded down, as TensorFlow pads. After ``flatten``, a global
+pooling or a dense layer every value sees the whole input: the field is then ``global``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from specdsl import ir
 from specdsl.check.analysis import Analysis, LayerInfo
-from specdsl.check.shapes import same_padding
 
 BYTES_PER_VALUE = 4  # float32
 
@@ -58,40 +58,26 @@ def _pair_text(p: tuple[int, int]) -> str:
 INPUT_FIELD = Field((1, 1), (1, 1), (0.5, 0.5))
 
 
-def _pad_before(size: int, kernel: int, stride: int, padding: str) -> int:
-    return same_padding(size, kernel, stride)[0] if padding == "same" else 0
-
-
-def _window(layer) -> tuple[tuple[int, int], tuple[int, int], str] | None:
-    """(kernel, stride, padding) of a sliding-window layer, None for a pointwise one."""
-    kind = layer.kind
-    if kind == "conv":
-        return layer.kernel, layer.strides, layer.padding
-    if kind in ("maxpool", "avgpool"):
-        return layer.pool, layer.strides or layer.pool, layer.padding
-    return None
-
-
-GLOBAL_KINDS = ("flatten", "globalavgpool", "globalmaxpool", "dense")
-
-
 def next_field(field: Field, info: LayerInfo, image: tuple[int, int]) -> Field:
-    """The field after one leaf layer. ``image``: the model's input height and width."""
+    """The field after one leaf layer. ``image``: the model's input height and width.
+
+    The kind table says how a kind changes the field (``Kind.field``); a window's kernel,
+    strides and pads are the ones the analysis resolved (``LayerInfo.geometry``)."""
     if field.is_global:
         return field
-    if info.kind in GLOBAL_KINDS:
+    effect = ir.kind_of(info.layer).field
+    if effect == "global":
         return Field(image, field.jump, (image[0] / 2, image[1] / 2), True)
-    win = _window(info.layer)
-    if win is None:
+    if effect == "pointwise" or info.geometry is None:
         return field
-    kernel, stride, padding = win
+    g = info.geometry
     size, jump, start = [], [], []
     for axis in (0, 1):
         j = field.jump[axis]
-        pad = _pad_before(info.input_shape[axis], kernel[axis], stride[axis], padding)
-        size.append(field.size[axis] + (kernel[axis] - 1) * j)
-        start.append(field.start[axis] + ((kernel[axis] - 1) / 2 - pad) * j)
-        jump.append(j * stride[axis])
+        k, pad = g.kernel[axis], g.pads[2 * axis]  # top for height, left for width
+        size.append(field.size[axis] + (k - 1) * j)
+        start.append(field.start[axis] + ((k - 1) / 2 - pad) * j)
+        jump.append(j * g.strides[axis])
     return Field(tuple(size), tuple(jump), tuple(start))
 
 

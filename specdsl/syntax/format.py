@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from specdsl import ir
+from specdsl.ir.registry import KindTable
 
 
 @dataclass
@@ -39,66 +40,112 @@ def _kernel(pair: tuple[int, int], prefix: str) -> str:
     return f"{prefix}{pair[0]}" if pair[0] == pair[1] else f"{prefix}{pair[0]}x{pair[1]}"
 
 
+TEXT = KindTable("the formatter")
+
+
 def layer_text(layer) -> str:
     """The statement for one layer, without its name."""
-    k = layer.kind
-    if k == "conv":
-        parts = [f"conv {layer.filters}", _kernel(layer.kernel, "k")]
-        if layer.strides != (1, 1):
-            parts.append(_kernel(layer.strides, "s"))
-        if layer.padding == "same":
-            parts.append("same")
-        if not layer.use_bias:
-            parts.append("nobias")
-        if layer.activation:
-            parts.append(layer.activation)
-        return " ".join(parts)
-    if k in ("maxpool", "avgpool"):
-        word = "pool" if k == "maxpool" else "avgpool"
-        parts = [f"{word} {layer.pool[0]}"]
-        if layer.strides is not None:
-            parts.append(_kernel(layer.strides, "s"))
-        if layer.padding == "same":
-            parts.append("same")
-        return " ".join(parts)
-    if k in ("globalavgpool", "globalmaxpool", "flatten"):
-        return k
-    if k == "dense":
-        parts = [f"dense {layer.units}"]
-        if layer.activation:
-            parts.append(layer.activation)
-        if not layer.use_bias:
-            parts.append("nobias")
-        return " ".join(parts)
-    if k == "dropout":
-        return f"dropout {fmt_num(layer.rate)}"
-    if k == "batchnorm":
-        parts = ["batchnorm"]
-        if layer.momentum != 0.99:
-            parts.append(f"momentum={fmt_num(layer.momentum)}")
-        if layer.epsilon != 0.001:
-            parts.append(f"epsilon={fmt_num(layer.epsilon)}")
-        return " ".join(parts)
-    if k == "activation":
-        return f"activation {layer.activation}"
-    if k == "rescale":
-        text = layer.text if layer.text and "/" in layer.text else fmt_num(layer.scale)
-        return f"rescale {text}" + (f" offset={fmt_num(layer.offset)}" if layer.offset else "")
-    if k == "preprocess":
-        return f"preprocess {layer.mode}"
-    if k == "base":
-        parts = [f"base {layer.arch}"]
-        if layer.weights is not None:
-            w = layer.weights
-            parts.append(f"weights={w}" if w.isidentifier() else f'weights="{_escape(w)}"')
-        return " ".join(parts)
-    return aug_text(layer)
+    return TEXT.lookup(layer)(layer)
 
 
-def aug_text(layer) -> str:
-    if layer.kind == "flip":
-        return f"flip {layer.mode}"
-    return f"{layer.kind} {fmt_num(layer.factor)}"
+def _window_opts(strides, default_strides, padding: str) -> list[str]:
+    parts = []
+    if strides is not None and strides != default_strides:
+        parts.append(_kernel(strides, "s"))
+    if padding == "same":
+        parts.append("same")
+    return parts
+
+
+def _act_bias(layer, act_first: bool) -> list[str]:
+    act = [layer.activation] if layer.activation else []
+    bias = [] if layer.use_bias else ["nobias"]
+    return act + bias if act_first else bias + act
+
+
+@TEXT.register(ir.Conv2D)
+def _conv(layer: ir.Conv2D) -> str:
+    parts = [f"conv {layer.filters}", _kernel(layer.kernel, "k")]
+    parts += _window_opts(layer.strides, (1, 1), layer.padding)
+    return " ".join(parts + _act_bias(layer, act_first=False))
+
+
+@TEXT.register(ir.MaxPool2D, ir.AvgPool2D)
+def _pool(layer: ir.Pool2D) -> str:
+    word = ir.kind_of(layer).keywords[0]
+    parts = [f"{word} {layer.pool[0]}"]
+    if layer.strides is not None:  # written, even when equal to the pool size
+        parts.append(_kernel(layer.strides, "s"))
+    return " ".join(parts + _window_opts(None, None, layer.padding))
+
+
+@TEXT.register(ir.GlobalAvgPool2D, ir.GlobalMaxPool2D, ir.Flatten)
+def _keyword(layer) -> str:
+    return ir.kind_of(layer).keywords[0]
+
+
+@TEXT.register(ir.Dense)
+def _dense(layer: ir.Dense) -> str:
+    return " ".join([f"dense {layer.units}", *_act_bias(layer, act_first=True)])
+
+
+@TEXT.register(ir.Dropout)
+def _dropout(layer: ir.Dropout) -> str:
+    return f"dropout {fmt_num(layer.rate)}"
+
+
+@TEXT.register(ir.BatchNorm)
+def _batchnorm(layer: ir.BatchNorm) -> str:
+    parts = ["batchnorm"]
+    if layer.momentum != 0.99:
+        parts.append(f"momentum={fmt_num(layer.momentum)}")
+    if layer.epsilon != 0.001:
+        parts.append(f"epsilon={fmt_num(layer.epsilon)}")
+    return " ".join(parts)
+
+
+@TEXT.register(ir.Activation)
+def _activation(layer: ir.Activation) -> str:
+    return f"activation {layer.activation}"
+
+
+@TEXT.register(ir.Rescale)
+def _rescale(layer: ir.Rescale) -> str:
+    text = layer.text if layer.text and "/" in layer.text else fmt_num(layer.scale)
+    return f"rescale {text}" + (f" offset={fmt_num(layer.offset)}" if layer.offset else "")
+
+
+@TEXT.register(ir.Preprocess)
+def _preprocess(layer: ir.Preprocess) -> str:
+    return f"preprocess {layer.mode}"
+
+
+@TEXT.register(ir.Base)
+def _base(layer: ir.Base) -> str:
+    parts = [f"base {layer.arch}"]
+    if layer.weights is not None:
+        w = layer.weights
+        parts.append(f"weights={w}" if w.isidentifier() else f'weights="{_escape(w)}"')
+    return " ".join(parts)
+
+
+@TEXT.register(ir.RandomFlip)
+def _flip(layer: ir.RandomFlip) -> str:
+    return f"flip {layer.mode}"
+
+
+@TEXT.register(ir.RandomRotation, ir.RandomZoom, ir.RandomContrast, ir.RandomTranslation)
+def _aug_factor(layer) -> str:
+    return f"{ir.kind_of(layer).keywords[0]} {fmt_num(layer.factor)}"
+
+
+@TEXT.register(ir.InputLayer)
+def _input_entry(layer: ir.InputLayer) -> str:
+    """A base's input entry is implied by the base; it never stands in a spec."""
+    return ""
+
+
+aug_text = layer_text  # an augmentation op's text, as it stands after 'augment'
 
 
 def _escape(s: str) -> str:
@@ -113,7 +160,7 @@ def _label(s: str) -> str:
 
 def _layer_lines(layers) -> list[Line]:
     out: list[Line] = []
-    counters: dict[str, int] = {}
+    names = ir.AutoNames()
     group: list = []
 
     def flush():
@@ -122,12 +169,10 @@ def _layer_lines(layers) -> list[Line]:
             group.clear()
 
     for layer in layers:
-        prefix = layer.arch if layer.kind == "base" else ir.KERAS_AUTONAME[layer.kind]
-        n = counters.get(prefix, 0)
-        auto = prefix if n == 0 else f"{prefix}_{n}"
-        is_auto = layer.name == auto
+        prefix = names.prefix(layer.kind, getattr(layer, "arch", None))
+        is_auto = layer.name == names.peek(prefix)
         if is_auto:
-            counters[prefix] = n + 1
+            names.take(prefix)
         if layer.kind in ir.AUGMENT_KINDS and is_auto:
             group.append(layer)
             continue

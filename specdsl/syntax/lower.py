@@ -74,16 +74,13 @@ class Lowerer(LayerLowering, TrainingLowering):
         )
 
     def _name_layers(self) -> list:
-        counters: dict[str, int] = {}
+        auto = ir.AutoNames()
         out = []
         names: dict[str, ir.Span | None] = {}
         for explicit, fields, cls, span in self.layers:
             kind = cls.model_fields["kind"].default
             if explicit is None:
-                prefix = fields.get("arch") if kind == "base" else ir.KERAS_AUTONAME[kind]
-                n = counters.get(prefix, 0)
-                counters[prefix] = n + 1
-                name = prefix if n == 0 else f"{prefix}_{n}"
+                name = auto.take(auto.prefix(kind, fields.get("arch")))
             else:
                 name = explicit
             if name in names:

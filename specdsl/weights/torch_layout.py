@@ -5,17 +5,9 @@ sub-module holding its own layers), so ``block1_conv1/kernel`` lives at
 ``vgg16.block1_conv1.weight``. This module owns that naming (:func:`module_names`) and the
 conversions, with numpy only (no torch import):
 
-=========================  ==============================  ====================================
-canonical (Keras)          PyTorch                         conversion
-=========================  ==============================  ====================================
-conv ``kernel`` HWIO       ``weight`` OIHW                 ``transpose(3, 2, 0, 1)``
-dense ``kernel`` (in,out)  ``weight`` (out, in)            transpose; after a Flatten the rows
-                                                           are reordered H,W,C -> C,H,W
-``bias``                   ``bias``                        as is
-``gamma`` / ``beta``       ``weight`` / ``bias``           as is (reordered after a Flatten)
-``moving_mean/_variance``  ``running_mean`` / ``_var``     as is (reordered after a Flatten)
-(none)                     ``num_batches_tracked``         0 (int64), ignored on the way back
-=========================  ==============================  ====================================
+Each weight's PyTorch name and layout are its slot in the kind table
+(:mod:`specdsl.ir.kinds`); how a layout converts is :mod:`specdsl.weights.layouts`. A PyTorch
+buffer without a Keras weight (``num_batches_tracked``) is 0 (int64), ignored on the way back.
 
 The emitted model flattens NCHW feature maps the PyTorch way (C, H, W order), so the first
 Dense after a Flatten (and a batch norm between them) gets its input rows permuted here; the
@@ -29,8 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from specdsl import ir
 from specdsl.check.analysis import Analysis
 from specdsl.weights.checkpoint import CheckpointError
+from specdsl.weights.layouts import LAYOUTS
 
 # Attributes of torch.nn.Module (checked by a test against the installed torch) and the
 # methods of the emitted model: a layer with one of these names gets a suffixed attribute.
@@ -47,8 +41,6 @@ RESERVED = frozenset(
     training type xpu zero_grad
     logits features head keras_init x self nn torch F""".split()
 )
-
-WEIGHTED_KINDS = ("conv", "dense", "batchnorm")
 
 
 class TorchLayoutError(CheckpointError):
@@ -104,14 +96,16 @@ def flatten_orders(analysis: Analysis) -> dict[str, np.ndarray]:
                 perm = np.arange(h * w * c).reshape(h, w, c).transpose(2, 0, 1).ravel()
             else:
                 perm = None
-        elif kind == "dense":
+            continue
+        row = ir.kind_of(info.layer)
+        if any(LAYOUTS[s.layout].rows_follow_flatten for s in row.weights):  # dense: consumes it
             if perm is not None:
                 orders[info.name] = perm
             perm = None
-        elif kind == "batchnorm":
-            if perm is not None:
+        elif row.field == "pointwise" and row.role != "base":  # keeps it (batch norm: uses it)
+            if perm is not None and row.weights:
                 orders[info.name] = perm
-        elif kind not in ("dropout", "activation", "rescale"):
+        else:
             perm = None
     return orders
 
@@ -120,11 +114,11 @@ def flatten_orders(analysis: Analysis) -> dict[str, np.ndarray]:
 class Entry:
     """One tensor: its canonical key, its state-dict key, and how to convert."""
 
-    canonical: str | None  # None for num_batches_tracked
+    canonical: str | None  # None for a PyTorch-only buffer (num_batches_tracked)
     torch: str
-    kind: str  # conv_kernel, dense_kernel, vector, counter
+    layout: str | None  # a key of specdsl.weights.layouts.LAYOUTS; None for a buffer
     layer: str
-    perm: np.ndarray | None = None
+    perm: np.ndarray | None = None  # input rows (or channels) in flatten order
 
 
 def entries(analysis: Analysis) -> list[Entry]:
@@ -133,34 +127,20 @@ def entries(analysis: Analysis) -> list[Entry]:
     orders = flatten_orders(analysis)
     out: list[Entry] = []
     for info in analysis.flat():
-        if info.kind not in WEIGHTED_KINDS:
+        row = ir.kind_of(info.layer)
+        if not row.weights:
             continue
         path = names[info.name]
         perm = orders.get(info.name)
         for w in info.weights:
-            key = f"{info.name}/{w.name}"
-            if info.kind == "conv":
-                kind = "conv_kernel" if w.name == "kernel" else "vector"
-                out.append(Entry(key, f"{path}.{_TORCH_NAME[w.name]}", kind, info.name))
-            elif info.kind == "dense":
-                kind = "dense_kernel" if w.name == "kernel" else "vector"
-                p = perm if w.name == "kernel" else None
-                out.append(Entry(key, f"{path}.{_TORCH_NAME[w.name]}", kind, info.name, p))
-            else:
-                out.append(Entry(key, f"{path}.{_TORCH_NAME[w.name]}", "vector", info.name, perm))
-        if info.kind == "batchnorm":
-            out.append(Entry(None, f"{path}.num_batches_tracked", "counter", info.name))
+            slot = row.slot(w.name)
+            # a Flatten's order reaches a dense kernel's rows and a batch norm's channels
+            follows = LAYOUTS[slot.layout].rows_follow_flatten or row.field == "pointwise"
+            key, torch_key = f"{info.name}/{w.name}", f"{path}.{slot.torch}"
+            out.append(Entry(key, torch_key, slot.layout, info.name, perm if follows else None))
+        for buffer in row.torch_buffers:
+            out.append(Entry(None, f"{path}.{buffer}", None, info.name))
     return out
-
-
-_TORCH_NAME = {
-    "kernel": "weight",
-    "bias": "bias",
-    "gamma": "weight",
-    "beta": "bias",
-    "moving_mean": "running_mean",
-    "moving_variance": "running_var",
-}
 
 
 def key_map(analysis: Analysis) -> dict[str, str]:
@@ -169,24 +149,13 @@ def key_map(analysis: Analysis) -> dict[str, str]:
 
 
 def _to_torch(e: Entry, value: np.ndarray) -> np.ndarray:
-    if e.kind == "conv_kernel":
-        return value.transpose(3, 2, 0, 1)
-    if e.kind == "dense_kernel":
-        rows = value[e.perm] if e.perm is not None else value
-        return rows.T
-    return value[e.perm] if e.perm is not None else value
+    if e.perm is not None:  # rows of a dense kernel, channels of a vector
+        value = value[e.perm]
+    return LAYOUTS[e.layout].to_torch(value)
 
 
-def _to_canonical(e: Entry, value: np.ndarray) -> np.ndarray:
-    if e.kind == "conv_kernel":
-        return value.transpose(2, 3, 1, 0)
-    if e.kind == "dense_kernel":
-        rows = value.T
-        if e.perm is None:
-            return rows
-        out = np.empty_like(rows)
-        out[e.perm] = rows
-        return out
+def _to_canonical(e: Entry, value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    value = LAYOUTS[e.layout].from_torch(value, shape)
     if e.perm is None:
         return value
     out = np.empty_like(value)
@@ -195,12 +164,7 @@ def _to_canonical(e: Entry, value: np.ndarray) -> np.ndarray:
 
 
 def _expected_torch_shape(e: Entry, canonical_shape: tuple[int, ...]) -> tuple[int, ...]:
-    if e.kind == "conv_kernel":
-        kh, kw, i, o = canonical_shape
-        return (o, i, kh, kw)
-    if e.kind == "dense_kernel":
-        return tuple(reversed(canonical_shape))
-    return tuple(canonical_shape)
+    return tuple(LAYOUTS[e.layout].torch_shape(tuple(canonical_shape)))
 
 
 def canonical_to_torch(
@@ -264,7 +228,9 @@ def torch_to_canonical(
             raise TorchLayoutError(
                 f"{source}: '{e.torch}' has shape {tuple(value.shape)}, the model needs {want}"
             )
-        out[e.canonical] = np.ascontiguousarray(_to_canonical(e, value), dtype=np.float32)
+        out[e.canonical] = np.ascontiguousarray(
+            _to_canonical(e, value, tuple(shapes[e.canonical])), dtype=np.float32
+        )
     return out
 
 

@@ -13,10 +13,9 @@ from specdsl.check.analysis import LayerInfo
 def conv2d(ctx: GraphContext, info: LayerInfo) -> None:
     layer: ir.Conv2D = info.layer
     ctx.to_layout("NCHW", layer.name)
-    kernel = ctx.weight(layer.name, "kernel").transpose(3, 2, 0, 1)  # HWIO -> OIHW
-    inputs = [ctx.initializer(f"{layer.name}/kernel", kernel)]
+    inputs = [ctx.weight_initializer(layer, "kernel")]  # OIHW
     if layer.use_bias:
-        inputs.append(ctx.initializer(f"{layer.name}/bias", ctx.weight(layer.name, "bias")))
+        inputs.append(ctx.weight_initializer(layer, "bias"))
     g = info.geometry
     ctx.apply(
         "Conv",

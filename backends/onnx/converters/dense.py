@@ -27,12 +27,8 @@ def flatten(ctx: GraphContext, info: LayerInfo) -> None:
 def dense(ctx: GraphContext, info: LayerInfo) -> None:
     layer: ir.Dense = info.layer
     ctx.to_layout("NHWC", layer.name)  # Dense acts on the last axis, as in Keras
-    kernel = ctx.initializer(f"{layer.name}/kernel", ctx.weight(layer.name, "kernel"))
-    bias = (
-        ctx.initializer(f"{layer.name}/bias", ctx.weight(layer.name, "bias"))
-        if layer.use_bias
-        else None
-    )
+    kernel = ctx.weight_initializer(layer, "kernel")
+    bias = ctx.weight_initializer(layer, "bias") if layer.use_bias else None
     if ctx.rank == 2:
         ctx.apply("Gemm", layer.name, kernel, *([bias] if bias else []))
     else:

@@ -7,25 +7,16 @@ error naming the layer, never a silent approximation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from specdsl import ir
+from specdsl.ir.registry import KindTable
 from specdsl.review.importers.common import ImportFailed, rescale_fields, snap
 
-READERS: dict[str, Callable[[dict, str], object]] = {}
-
-
-def reads(*classes: str):
-    def register(fn):
-        for cls in classes:
-            READERS[cls] = fn
-        return fn
-
-    return register
+READERS = KindTable("the Keras importer")  # keyed by Keras class name
+reads = READERS.register
 
 
 def supported() -> str:
-    return ", ".join(sorted(READERS))
+    return ", ".join(sorted(READERS.table))
 
 
 def _pair(v) -> tuple[int, int]:

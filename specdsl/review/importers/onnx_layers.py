@@ -9,13 +9,13 @@ and are skipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from specdsl import ir
-from specdsl.check.shapes import same_padding
+from specdsl.check.shapes import window_pads
+from specdsl.ir.registry import KindTable
 from specdsl.review.importers.common import ImportFailed, rescale_fields, snap
 
 
@@ -56,16 +56,8 @@ class Reader:
         return self.weights.get(node.input[i]) if len(node.input) > i else None
 
 
-READERS: dict[str, Callable[[Reader], object]] = {}
-
-
-def reads(*ops: str):
-    def register(fn):
-        for op in ops:
-            READERS[op] = fn
-        return fn
-
-    return register
+READERS = KindTable("the ONNX importer")  # keyed by ONNX op type
+reads = READERS.register
 
 
 # ---- activations ----------------------------------------------------------------------------
@@ -103,10 +95,8 @@ def activation(r: Reader, start: int) -> str | None:
 
 def same_pads(size, kernel, strides) -> list[int]:
     """TensorFlow's ``same`` padding as ONNX ``pads`` [top, left, bottom, right]."""
-    (top, bottom), (left, right) = (
-        same_padding(n, k, s) for n, k, s in zip(size, kernel, strides, strict=True)
-    )
-    return [top, left, bottom, right]
+    t, b, left, r = window_pads(tuple(size), kernel, strides, "same")
+    return [t, left, b, r]
 
 
 def padding(r: Reader, node, kernel, strides) -> str:
@@ -247,7 +237,7 @@ def read_group(r: Reader):
             return activation_layer(r)
         raise r.fail(
             "specdsl cannot import this operation (it reads the ONNX files specdsl writes: "
-            + ", ".join(sorted(READERS))
+            + ", ".join(sorted(READERS.table))
             + " and activations)"
         )
     return fn(r)
