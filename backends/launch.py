@@ -1,8 +1,10 @@
-"""What the training backends share for ``specdsl train``: the command that runs the emitted
+"""What the training backends share for ``specdsl train``: the run folder (refused when it
+holds an earlier run, unless resumed or overwritten), the command that runs the emitted
 ``train.py`` in its own process, and removing the package again when that run fails at once."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -33,7 +35,11 @@ def base_weights(analysis: Analysis, options: TrainOptions) -> Path | None:
 def train_command(analysis: Analysis, options: TrainOptions, script: Path) -> list[str]:
     """``python train.py --data ... --run-dir ...`` with the overrides of ``specdsl train``."""
     cmd = [sys.executable, str(script), "--data", str(options.data)]
-    cmd += ["--run-dir", str(options.run_dir), "--seed", str(options.seed)]
+    cmd += ["--run-dir", str(options.run_dir)]
+    if options.seed is not None:
+        cmd += ["--seed", str(options.seed)]
+    if options.resume:
+        cmd.append("--resume")
     for flag, value in (
         ("--epochs", options.epochs),
         ("--batch-size", options.batch_size),
@@ -47,6 +53,48 @@ def train_command(analysis: Analysis, options: TrainOptions, script: Path) -> li
     if weights is not None:
         cmd += ["--weights", str(weights)]
     return cmd
+
+
+def prepare_run_dir(analysis: Analysis, options: TrainOptions, last: str) -> None:
+    """Refuse, before anything is written, a run folder that does not fit the options.
+
+    A non-empty folder needs ``--resume`` (it must then hold ``last``, the backend's last-epoch
+    checkpoint, and the same spec) or ``--overwrite`` (the folder is emptied here).
+    """
+    from specdsl.api import load
+    from specdsl.check.diagnostics import SpecError
+    from specdsl.ir import spec_hash
+
+    run_dir = Path(options.run_dir)
+    if options.resume and options.overwrite:
+        raise BackendError("--resume and --overwrite exclude each other")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise BackendError(f"{run_dir}: exists and is not a folder")
+    used = run_dir.is_dir() and any(run_dir.iterdir())
+    if options.resume:
+        if not (run_dir / last).is_file():
+            raise BackendError(f"{run_dir}: no {last} to resume from (not a run of this backend?)")
+        spec_file = run_dir / f"{analysis.spec.name}.spec"
+        try:
+            same = spec_hash(load(spec_file).spec) == spec_hash(analysis.spec)
+        except (OSError, SpecError):  # a missing or broken spec file: not this model's run
+            same = False
+        if not same:
+            raise BackendError(
+                f"{run_dir}: was trained from another spec than {analysis.spec.source or '<spec>'}"
+                f" (see {spec_file.name}); cannot resume"
+            )
+    elif used and not options.overwrite:
+        raise BackendError(
+            f"{run_dir}: not empty (an earlier run?); pass --resume {run_dir} to go on, "
+            "or --overwrite to start again"
+        )
+    elif used:
+        for p in run_dir.iterdir():
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
 
 
 def first_missing(path: Path) -> Path | None:

@@ -39,7 +39,9 @@ class TrainOptions:
     batch_size: int | None = None
     limit: int | None = None  # at most this many examples per split (quick runs, tests)
     weights: Path | None = None  # base weights file overriding the spec's weights=
-    seed: int = 0
+    seed: int | None = None  # None: 0, or on --resume the seed the run was started with
+    resume: bool = False  # go on in run_dir from its last checkpoint
+    overwrite: bool = False  # clear a non-empty run_dir first
 
 
 class Backend(Protocol):

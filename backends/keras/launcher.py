@@ -15,10 +15,17 @@ import sys
 from pathlib import Path
 
 from specdsl.backends.keras.package import package_sources
-from specdsl.backends.launch import clean_if_untouched, first_missing, train_command
+from specdsl.backends.launch import (
+    clean_if_untouched,
+    first_missing,
+    prepare_run_dir,
+    train_command,
+)
 from specdsl.backends.registry import BackendError, TrainOptions
 from specdsl.check.analysis import Analysis
 from specdsl.fileio import write_atomic
+
+LAST = "last.npz"  # train.py's last-epoch checkpoint, what --resume goes on from
 
 # TensorFlow's start-up notices, which TF_CPP_MIN_LOG_LEVEL does not silence
 TF_NOTICES = (
@@ -42,6 +49,7 @@ def train(analysis: Analysis, options: TrainOptions) -> Path:
     files = package_sources(analysis)
     run_dir = Path(options.run_dir)
     cmd = train_command(analysis, options, run_dir / "train.py")
+    prepare_run_dir(analysis, options, LAST)
     created = first_missing(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     written = [write_atomic(run_dir / name, text) for name, text in files.items()]

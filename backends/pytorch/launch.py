@@ -17,6 +17,7 @@ from specdsl.backends.launch import (
     base_weights,
     clean_if_untouched,
     first_missing,
+    prepare_run_dir,
     train_command,
 )
 from specdsl.backends.pytorch.package import sources
@@ -69,6 +70,7 @@ def train(analysis: Analysis, options: TrainOptions) -> Path:
     run_dir = Path(options.run_dir)
     cmd = train_command(analysis, options, run_dir / "train.py")
     check_inputs(analysis, options, base_weights(analysis, options))
+    prepare_run_dir(analysis, options, "last.pt")  # train.py's last-epoch checkpoint
     created = first_missing(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     written = []

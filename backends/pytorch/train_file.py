@@ -40,6 +40,7 @@ LOOP = [  # snippets/training.py
     "evaluate",
     "improved",
     "save_atomic",
+    "save_last",
     "fit_stage",
 ]
 RUN = [  # snippets/run.py
@@ -47,6 +48,7 @@ RUN = [  # snippets/run.py
     "setup_distributed",
     "write_outputs",
     "plot_curves",
+    "start_record",
     "run",
     "one_line",
     "main",
@@ -297,13 +299,19 @@ def _docstring(analysis: Analysis, from_logits: bool) -> str:
             "    python train.py --data DIR [--run-dir DIR] [--epochs N] [--batch-size N] "
             "[--limit N]",
             "    torchrun --nproc_per_node 2 train.py --data DIR   # DistributedDataParallel",
+            "    python train.py --data DIR --run-dir DIR --resume  # go on after a crash",
             "",
             "DIR is an image folder like the lecture's (train/, validation/, test/, one subfolder",
             "per class) or a folder of MNIST idx files. The run folder gets model.pt (the best",
             "weights), model.safetensors (specdsl's backend-neutral checkpoint), history.json and",
-            "curves.png; under torchrun only rank 0 writes. The loss is computed "
-            + ("on the logits of the final" if from_logits else "on the model's outputs"),
-            ("activation, as a compiled Keras model does." if from_logits else "as Keras does."),
+            "curves.png, and after every epoch last.pt (weights, optimizer, epoch, history, random",
+            "state: what --resume goes on from); under torchrun only rank 0 writes. The loss is",
+            "computed "
+            + (
+                "on the logits of the final activation, as a compiled Keras model does."
+                if from_logits
+                else "on the model's outputs, as Keras does."
+            ),
             '"""',
         ]
     )

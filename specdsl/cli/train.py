@@ -35,7 +35,17 @@ def train(
     weights: Path = typer.Option(
         None, "--weights", help="Weights file for the pretrained base (.h5, .weights.h5, .keras)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    seed: int = typer.Option(
+        None, "--seed", help="Random seed (default: 0, or the resumed run's)."
+    ),
+    resume: Path = typer.Option(
+        None,
+        "--resume",
+        help="Go on with the run in this folder from its last finished epoch (and stage).",
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Empty a run folder that holds an earlier run, then train."
+    ),
 ) -> None:
     """Train the model with a backend; the run folder gets code, checkpoints, history, plot."""
     from specdsl.backends import registry
@@ -48,15 +58,21 @@ def train(
         fail(str(e), EXIT_USAGE)
     if not callable(getattr(target, "train", None)):
         fail(f"backend '{backend}' builds models but cannot train them", EXIT_USAGE)
+    if resume is not None and run_dir is not None and resume != run_dir:
+        fail("--resume names the run folder; give it without --run-dir", EXIT_USAGE)
+    if resume is not None and overwrite:
+        fail("--resume and --overwrite exclude each other", EXIT_USAGE)
     a = load_checked(file)
     options = registry.TrainOptions(
         data=data,
-        run_dir=run_dir or default_run_dir(a.spec.name),
+        run_dir=resume or run_dir or default_run_dir(a.spec.name),
         epochs=epochs,
         batch_size=batch_size,
         limit=limit,
         weights=weights,
         seed=seed,
+        resume=resume is not None,
+        overwrite=overwrite,
     )
     try:
         folder = target.train(a, options)

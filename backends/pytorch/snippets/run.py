@@ -49,8 +49,8 @@ def training_inputs(model, datasets, args, env):
     return datasets, "logits"
 
 
-def fit_stage(model, stage, part, loaders, args, env, run_dir):
-    return {}
+def fit_stage(model, index, part, loaders, args, env, run_dir, record):
+    return None
 
 
 def evaluate(net, loader, device, channels_last=False):
@@ -67,11 +67,17 @@ def parse_args(argv=None):
     p.add_argument("--data", required=True, help="image folder (train/ validation/ test/) or MNIST")
     p.add_argument("--run-dir", default="run", help="where results go (default: run)")
     p.add_argument("--epochs", type=int, help="override every stage's epochs")
-    p.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="global batch size")
+    p.add_argument("--batch-size", type=int, help=f"global batch size (default: {BATCH_SIZE})")
     p.add_argument("--limit", type=int, help="at most this many examples per split")
     p.add_argument("--weights", help="Keras weights file for a pretrained base (not the spec's)")
     p.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, help="random seed (default: 0)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on from the run folder's last.pt (its settings unless given again)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="start again over an earlier run")
     p.add_argument(
         "--channels-last",
         action=argparse.BooleanOptionalAction,
@@ -119,10 +125,11 @@ def load_base_weights(model, analysis, source):
     return path
 
 
-def write_outputs(history, stages, test, analysis, run_dir, log):
+def write_outputs(record, test, analysis, run_dir, log):
     """history.json, curves.png and specdsl's neutral checkpoint (rank 0)."""
     state = torch.load(run_dir / "model.pt", map_location="cpu", weights_only=True)
     checkpoint.save(run_dir / "model.safetensors", torch_to_canonical(state, analysis), analysis)
+    history, stages = dict(record["history"]), record["stages"]
     seconds, cpu_seconds = history.pop("seconds"), history.pop("cpu_seconds")
     record = {
         "spec": SPEC_FILE.name,
@@ -167,11 +174,39 @@ def plot_curves(history, stages, path):
     os.replace(tmp, path)
 
 
+def start_record(args, run_dir, device, log):
+    """The run so far: last.pt's with --resume (its settings fill what args leave out), or new.
+
+    An earlier run in run_dir is refused unless --resume or --overwrite says what to do."""
+    last = run_dir / "last.pt"
+    if args.resume and not last.is_file():
+        raise checkpoint.CheckpointError(f"{last}: no such checkpoint to resume from")
+    if not args.resume and last.exists() and not args.overwrite:
+        raise checkpoint.CheckpointError(
+            f"{run_dir}: holds an earlier run (last.pt); pass --resume to go on from it, "
+            "or --overwrite to start again"
+        )
+    record = {"spec_hash": SPEC_HASH, "stage": 0, "epoch": 0, "best": None}
+    record |= {"history": {}, "stages": [], "settings": {}}
+    if args.resume:
+        record = torch.load(last, map_location=device, weights_only=True)
+        if record["spec_hash"] != SPEC_HASH:
+            raise checkpoint.CheckpointError(f"{last}: saved by another spec; cannot resume")
+        log(f"Resuming from {last}: {len(record['stages'])} epochs done")
+    defaults = {"epochs": None, "batch_size": BATCH_SIZE, "limit": None, "seed": 0}
+    for name, default in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, record["settings"].get(name, default))
+        record["settings"][name] = getattr(args, name)
+    return record
+
+
 def run(args, env):
     rank, world, device, log = env
-    torch.manual_seed(args.seed)
     run_dir = Path(args.run_dir)
     analysis = load_spec()
+    record = start_record(args, run_dir, device, log)
+    torch.manual_seed(args.seed)
     model = build_model(analysis, args, log)
     model.to(device)
     if args.channels_last:
@@ -181,6 +216,8 @@ def run(args, env):
     if needs_validation and "validation" not in datasets:
         raise DataError(f"{args.data}: checkpoint monitor '{MONITOR}' needs a validation split")
     run_dir.mkdir(parents=True, exist_ok=True)
+    if args.overwrite:
+        (run_dir / "last.pt").unlink(missing_ok=True)
     log(", ".join(f"{k}: {len(v)} examples" for k, v in datasets.items()))
     datasets, part = training_inputs(model, datasets, args, env)
     batch = max(1, args.batch_size // world)
@@ -188,16 +225,21 @@ def run(args, env):
         k: make_loader(v, batch, k == "train", rank, world, args.workers, args.seed)
         for k, v in datasets.items()
     }
-    history, stages = {}, []
+    if args.resume:
+        model.load_state_dict(record.pop("model"))
+        rng = record.pop("rng")
+        torch.set_rng_state(rng["torch"].cpu())
+        if "cuda" in rng and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all([r.cpu() for r in rng["cuda"]])
     for i, stage in enumerate(STAGES):
-        if i > 0:
+        start = record["epoch"] if i == record["stage"] else 0
+        if i < record["stage"] or start >= (args.epochs or stage.epochs):
+            continue  # finished before the run was resumed
+        if i > 0 and start == 0:
             log(f"Stage '{stage.name}' starts from the best weights of '{STAGES[i - 1].name}'")
             state = torch.load(run_dir / "model.pt", map_location=device, weights_only=True)
             model.load_state_dict(state)
-        stage_history = fit_stage(model, stage, part, loaders, args, env, run_dir)
-        for k, v in stage_history.items():
-            history.setdefault(k, []).extend(v)
-        stages += [stage.name] * len(stage_history["loss"])
+        fit_stage(model, i, part, loaders, args, env, run_dir, record)
     test = None
     if "test" in loaders:
         state = torch.load(run_dir / "model.pt", map_location=device, weights_only=True)
@@ -206,7 +248,7 @@ def run(args, env):
         for k, v in test.items():
             log(f"Test {k}: {v:.3f}")
     if rank == 0:
-        write_outputs(history, stages, test, analysis, run_dir, log)
+        write_outputs(record, test, analysis, run_dir, log)
 
 
 def one_line(e):

@@ -16,6 +16,7 @@ from torch.nn.parallel import DistributedDataParallel
 METRICS = ("accuracy",)
 MONITOR = "val_loss"
 BASE = None
+STAGES = ()
 
 
 def make_loader(dataset, batch_size, train, rank=0, world=1, workers=0, seed=0):
@@ -175,9 +176,20 @@ def save_atomic(state, path):
     os.replace(tmp, path)
 
 
-def fit_stage(model, stage, part, loaders, args, env, run_dir):
-    """Keras's fit for one stage: epochs, validation, best-checkpoint; returns the history."""
+def save_last(record, model, optimizer, run_dir):
+    """last.pt: the run so far and everything --resume needs to go on after this epoch."""
+    rng = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        rng["cuda"] = torch.cuda.get_rng_state_all()
+    state = record | {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
+    save_atomic(state | {"rng": rng}, run_dir / "last.pt")
+
+
+def fit_stage(model, index, part, loaders, args, env, run_dir, record):
+    """Keras's fit for STAGES[index]: epochs, validation, best checkpoint (model.pt), and after
+    every epoch last.pt; ``record`` is the run so far (resumed inside this stage or not)."""
     rank, world, device, log = env
+    stage = STAGES[index]
     set_frozen(model, stage.frozen)
     total, trainable, frozen = param_counts(model)
     epochs = args.epochs or stage.epochs
@@ -194,18 +206,22 @@ def fit_stage(model, stage, part, loaders, args, env, run_dir):
         net = DistributedDataParallel(objective, device_ids=ids)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = make_optimizer(stage.optimizer, params, stage.learning_rate)
-    history, best = {"seconds": [], "cpu_seconds": []}, None
-    for epoch in range(epochs):
+    start, best, history = 0, None, record["history"]
+    if record["stage"] == index and record.get("optimizer") is not None:
+        start, best = record["epoch"], record["best"]
+        optimizer.load_state_dict(record.pop("optimizer"))
+        log(f"Resuming stage '{stage.name}' after epoch {start}")
+    for epoch in range(start, epochs):
         log(f"Epoch {epoch + 1}/{epochs}")
-        start, cpu_start = time.perf_counter(), time.process_time()
+        begin, cpu_begin = time.perf_counter(), time.process_time()
         loaders["train"].set_epoch(epoch)
         progress = Progress(len(loaders["train"]), enabled=rank == 0)
         logs = train_epoch(net, optimizer, loaders["train"], device, progress, args.channels_last)
         if "validation" in loaders:
             val = evaluate(objective, loaders["validation"], device, args.channels_last)
             logs.update({f"val_{k}": v for k, v in val.items()})
-        history["seconds"].append(time.perf_counter() - start)
-        history["cpu_seconds"].append(time.process_time() - cpu_start)
+        history.setdefault("seconds", []).append(time.perf_counter() - begin)
+        history.setdefault("cpu_seconds", []).append(time.process_time() - cpu_begin)
         progress.end(logs)
         for k, v in logs.items():
             history.setdefault(k, []).append(v)
@@ -216,9 +232,12 @@ def fit_stage(model, stage, part, loaders, args, env, run_dir):
                 best = logs[MONITOR]
             if rank == 0:
                 save_atomic(model.state_dict(), run_dir / "model.pt")
+        record.update(stage=index, epoch=epoch + 1, best=best)
+        record["stages"].append(stage.name)
+        if rank == 0:
+            save_last(record, model, optimizer, run_dir)
     if world > 1:
         dist.barrier()
-    return history
 
 
 def training_inputs__images(model, datasets, args, env):
