@@ -53,6 +53,22 @@ def conv2d(layer: ir.Conv2D, info: LayerInfo) -> Emitted:
     return _cls(layer), [*args, _name(layer)]
 
 
+@EMIT.register(ir.DepthwiseConv2D)
+def depthwise_conv2d(layer: ir.DepthwiseConv2D, info: LayerInfo) -> Emitted:
+    args = [f"kernel_size={_pair(layer.kernel)}"]
+    if layer.strides != (1, 1):
+        args.append(f"strides={_pair(layer.strides)}")
+    if layer.padding != "valid":
+        args.append(f"padding={py_str(layer.padding)}")
+    if layer.depth_multiplier != 1:
+        args.append(f"depth_multiplier={layer.depth_multiplier}")
+    if layer.activation is not None:
+        args.append(f"activation={py_str(layer.activation)}")
+    if not layer.use_bias:
+        args.append("use_bias=False")
+    return _cls(layer), [*args, _name(layer)]
+
+
 def _pool_args(layer: ir.Pool2D) -> list[str]:
     args = [f"pool_size={_pair(layer.pool)}"]
     if layer.strides is not None and layer.strides != layer.pool:

@@ -21,10 +21,9 @@ def _symmetric(p) -> bool:
     return t == b and left == r
 
 
-@EMIT.register(ir.Conv2D)
-def conv2d(layer: ir.Conv2D, ctx: Ctx) -> Code:
-    c_in = ctx.info.input_shape[2]
-    args = [str(c_in), str(layer.filters), f"kernel_size={pair(layer.kernel)}"]
+def _conv(layer, ctx: Ctx, c_out: int, groups: int = 1) -> Code:
+    """``nn.Conv2d`` with the resolved pads (an asymmetric 'same' is an ``F.pad`` first)."""
+    args = [str(ctx.info.input_shape[2]), str(c_out), f"kernel_size={pair(layer.kernel)}"]
     if layer.strides != (1, 1):
         args.append(f"stride={pair(layer.strides)}")
     pads = _pads(ctx.info)
@@ -36,11 +35,25 @@ def conv2d(layer: ir.Conv2D, ctx: Ctx) -> Code:
         forward.append(
             f"x = F.pad(x, ({left}, {r}, {t}, {b}))  # 'same' as Keras (extra bottom/right)"
         )
+    if groups != 1:
+        args.append(f"groups={groups}")
     if not layer.use_bias:
         args.append("bias=False")
     act = None if ctx.drop_activation else layer.activation
     forward.append(f"x = {activation(act, f'self.{ctx.attr}(x)', 3)}")
     return Code(init=[f"self.{ctx.attr} = nn.Conv2d({', '.join(args)})"], forward=forward)
+
+
+@EMIT.register(ir.Conv2D)
+def conv2d(layer: ir.Conv2D, ctx: Ctx) -> Code:
+    return _conv(layer, ctx, layer.filters)
+
+
+@EMIT.register(ir.DepthwiseConv2D)
+def depthwise_conv2d(layer: ir.DepthwiseConv2D, ctx: Ctx) -> Code:
+    """A grouped convolution, one group per input channel (Keras's DepthwiseConv2D)."""
+    c = ctx.info.input_shape[2]
+    return _conv(layer, ctx, c * layer.depth_multiplier, groups=c)
 
 
 @EMIT.register(ir.MaxPool2D, ir.AvgPool2D)

@@ -149,6 +149,18 @@ def _conv(layer: ir.Conv2D, shape: Shape) -> Rule:
     return Rule((oh, ow, layer.filters), tuple(weights), macs, g)
 
 
+@rule(ir.DepthwiseConv2D)
+def _dwconv(layer: ir.DepthwiseConv2D, shape: Shape) -> Rule:
+    g = geometry(layer, shape, "dwconv")
+    oh, ow = g.output(*shape[:2])
+    c, m = shape[2], layer.depth_multiplier
+    weights = [Weight("kernel", (*layer.kernel, c, m))]
+    if layer.use_bias:
+        weights.append(Weight("bias", (c * m,)))
+    macs = oh * ow * c * m * layer.kernel[0] * layer.kernel[1]
+    return Rule((oh, ow, c * m), tuple(weights), macs, g)
+
+
 @rule(ir.MaxPool2D, ir.AvgPool2D)
 def _pool(layer: ir.MaxPool2D, shape: Shape) -> Rule:
     g = geometry(layer, shape, "pool")

@@ -86,6 +86,11 @@ KINDS: tuple[Kind, ...] = (
         (WeightSlot("kernel", "HWIO", "weight"), _BIAS), example="conv 4 k3 s2 same relu",
     ),
     Kind(
+        "dwconv", L.DepthwiseConv2D, ("dwconv",), "DepthwiseConv2D", "depthwise_conv2d",
+        "compute", "window", (WeightSlot("kernel", "HWIM", "weight"), _BIAS),  # Keras 3's name
+        example="dwconv k3 s2 same depth_multiplier=2 relu6",
+    ),
+    Kind(
         "maxpool", L.MaxPool2D, ("pool",), "MaxPooling2D", "max_pooling2d", "compute", "window",
         example="pool 3 s2 same",
     ),

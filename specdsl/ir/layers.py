@@ -46,6 +46,23 @@ class Conv2D(LayerBase):
         return self.kernel, self.strides, self.padding
 
 
+class DepthwiseConv2D(LayerBase):
+    """Keras ``DepthwiseConv2D``: one ``kernel`` per input channel, ``depth_multiplier`` times;
+    ``channels * depth_multiplier`` outputs, channel ``c`` giving outputs ``c*m .. c*m+m-1``."""
+
+    kind: Literal["dwconv"] = "dwconv"
+    kernel: Pair = (3, 3)
+    strides: Pair = (1, 1)
+    padding: Padding = "valid"
+    depth_multiplier: int = 1
+    activation: str | None = None
+    use_bias: bool = True
+
+    @property
+    def window(self):
+        return self.kernel, self.strides, self.padding
+
+
 class Pool2D(LayerBase):
     """What max and average pooling share (Keras ``MaxPooling2D`` / ``AveragePooling2D``)."""
 

@@ -49,41 +49,80 @@ def _expected_text(names) -> str | None:
     return ", ".join(words)
 
 
+_SPECIAL = re.compile(r'[";#\n]')
+_STRING_BODY = re.compile(r'(?:[^"\\\n]|\\[\s\S])*')
+
+
+def statement_chunks(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of every piece between separators: split on ';' and newlines,
+    outside comments and strings; blank and comment-only pieces included.
+
+    A string ends at its closing quote or at the end of its line (that newline does not
+    separate); a backslash escapes the next character. Linear: one regex scan.
+    """
+    chunks = []
+    start = pos = 0
+    n = len(text)
+    search = _SPECIAL.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            break
+        i = m.start()
+        c = text[i]
+        if c == '"':
+            j = _STRING_BODY.match(text, i + 1).end()
+            # j is at the closing quote, the newline that ends the string, a backslash that
+            # is the text's last character, or the end of the text.
+            pos = j + 1 if j < n and text[j] != "\\" else n
+        elif c == "#":
+            j = text.find("\n", i)
+            if j < 0:
+                break
+            pos = j  # the newline ends the comment and separates
+        else:
+            chunks.append((start, i))
+            start = pos = i + 1
+    chunks.append((start, n))
+    return chunks
+
+
+def is_blank(piece: str) -> bool:
+    """A piece with no statement: only spaces and perhaps a comment."""
+    s = piece.strip()
+    return not s or s.startswith("#")
+
+
 def split_statements(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of each statement: split on ';' and newlines, outside comments
     and strings."""
-    chunks = []
-    start = 0
-    i = 0
-    in_string = False
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if in_string:
-            if c == "\\":
-                i += 1
-            elif c == '"' or c == "\n":
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        elif c in ";\n":
-            chunks.append((start, i))
-            start = i + 1
-        i += 1
-    chunks.append((start, n))
-    return [
-        (a, b) for a, b in chunks if text[a:b].strip() and not text[a:b].strip().startswith("#")
-    ]
+    return [(a, b) for a, b in statement_chunks(text) if not is_blank(text[a:b])]
 
 
-def mask(text: str, start: int, end: int) -> str:
-    """The text with everything outside [start, end) blanked, newlines kept: positions stay."""
-    out = [c if (start <= i < end or c == "\n") else " " for i, c in enumerate(text)]
-    return "".join(out)
+def diagnose_statement(
+    text: str, start: int, end: int, line: int, column: int
+) -> tuple[list, Diagnostic | None]:
+    """Parse the statement at [start, end) on its own, as if the rest of the text were blank:
+    after the separators before it (``line``, ``column`` is where it starts) and followed by
+    the next newline, or the end of the text. Its trees if it parses (positions as in the
+    text), else a diagnostic for it; the cost is the statement's, not the text's."""
+    before = "\n" * (line - 1) + " " * (column - 1)
+    if text.startswith("\n", end):
+        after = "\n"
+    elif text.find("\n", end) >= 0:
+        after = " \n"  # the ';' and the rest of its line are blank
+    else:
+        after = ""
+    shift = start - len(before)
+    try:
+        parser().parse(before + text[start:end] + after)
+    except UnexpectedInput as err:
+        err.pos_in_stream += shift
+        return [], to_diagnostic(err, text, (start, end))
+    # It parses alone but not in its place (the grammar has no such statement): parse it
+    # again with every offset, not only lines and columns, as in the text.
+    padded = " " * shift + before + text[start:end] + after
+    return parser().parse(padded).children, None  # pragma: no cover
 
 
 def _unknown_statement(chunk: str, offset: int, text: str) -> Diagnostic | None:

@@ -70,6 +70,15 @@ def _conv(layer: ir.Conv2D) -> str:
     return " ".join(parts + _act_bias(layer, act_first=False))
 
 
+@TEXT.register(ir.DepthwiseConv2D)
+def _dwconv(layer: ir.DepthwiseConv2D) -> str:
+    parts = ["dwconv", _kernel(layer.kernel, "k")]
+    parts += _window_opts(layer.strides, (1, 1), layer.padding)
+    if layer.depth_multiplier != 1:
+        parts.append(f"depth_multiplier={layer.depth_multiplier}")
+    return " ".join(parts + _act_bias(layer, act_first=False))
+
+
 @TEXT.register(ir.MaxPool2D, ir.AvgPool2D)
 def _pool(layer: ir.Pool2D) -> str:
     word = ir.kind_of(layer).keywords[0]

@@ -37,7 +37,16 @@ class LayerLowering:
             fields["kernel"] = (3, 3)
         return ir.Conv2D, fields
 
-    def _conv_opt(self, opt: Tree, fields: dict, seen: set) -> None:
+    def l_dwconv(self, t: Tree):
+        fields: dict = {}
+        seen: set = set()
+        for opt in t.children:
+            self._conv_opt(opt, fields, seen, {"depth_multiplier": "int"})
+        if "kernel" not in fields:
+            self.d.error("dwconv needs a kernel size", span_of(t), hint="write 'dwconv k3'")
+        return ir.DepthwiseConv2D, fields
+
+    def _conv_opt(self, opt: Tree, fields: dict, seen: set, options: dict | None = None) -> None:
         kind = opt.data
         if kind == "kernel":
             if self._once(seen, "kernel", opt, "the kernel size"):
@@ -58,7 +67,7 @@ class LayerLowering:
             if self._once(seen, "act", opt, "the activation"):
                 fields["activation"] = self._activation(opt.children[0])
         elif kind == "option":
-            self._options([opt], {}, "this layer")
+            fields.update(self._options([opt], options or {}, "this layer"))
 
     def _pool(self, t: Tree):
         size = int(t.children[0])

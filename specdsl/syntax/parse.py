@@ -2,33 +2,221 @@
 
 from __future__ import annotations
 
+import gc
+from bisect import bisect_left
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from lark import Tree
-from lark.exceptions import UnexpectedInput
+from lark import TextSlice, Token, Tree
+from lark.exceptions import UnexpectedInput, UnexpectedToken
+from lark.lexer import LexerState, LineCounter
+from lark.tree import Meta
 from pydantic import ValidationError
 
 from specdsl import ir
 from specdsl.check.diagnostics import Diagnostic, Diagnostics, SpecError
-from specdsl.syntax.errors import mask, split_statements, to_diagnostic
+from specdsl.syntax.errors import diagnose_statement, statement_chunks
 from specdsl.syntax.grammar import parser
 from specdsl.syntax.lower import Lowerer
 
+BOM = "\ufeff"
 
-def parse_statements(text: str) -> tuple[Tree, list[Diagnostic]]:
-    """Recovery: parse each statement on its own (positions kept by masking the rest).
 
-    Returns a tree of the statements that parsed, so that their semantic errors are
-    reported too, and a diagnostic for each that did not.
+def parse_statements(text: str) -> tuple[Tree, list[Diagnostic], bool]:
+    """Parse statement by statement: the tree of those that parse, a diagnostic for each
+    that does not, and whether the text as a whole fails to parse.
+
+    A spec is a flat list of statements between separators (';', newlines), so the text
+    parses exactly when every piece between separators does, and each piece gives the same
+    tree on its own as within the whole (the grammar has no statement that spans a
+    separator; tests/core/test_check_speed.py holds this to the whole-text parse). So:
+
+    * runs of pieces not seen before are parsed together, in place (positions exact);
+    * a piece seen before is not parsed again: its first trees are copied and moved;
+    * when a run fails, the pieces before the failing one are parsed again, the failing
+      one is diagnosed on its own (as if the rest of the text were blank: the message and
+      position of the old statement-by-statement recovery), and the run goes on after it.
+
+    Linear in the text however many errors there are; a repetitive spec parses only its
+    distinct statements.
     """
-    found = []
-    stmts = []
-    for start, end in split_statements(text):
-        try:
-            stmts.extend(parser().parse(mask(text, start, end)).children)
-        except UnexpectedInput as err:
-            found.append(to_diagnostic(err, text, (start, end)))
-    return Tree("start", stmts), found
+    return _Statements(text).parse()
+
+
+_RUN = 512  # pieces parsed in one go: what an error costs to parse again, at most
+
+
+class _Statements:
+    def __init__(self, text: str):
+        self.text = text
+        self.stmts: list = []
+        self.found: list[Diagnostic] = []
+        self.failed = False
+        # piece -> (trees, line, column, offset) of its first place; None: it does not parse
+        self.seen: dict[str, tuple | None] = {}
+
+    def parse(self) -> tuple[Tree, list[Diagnostic], bool]:
+        text = self.text
+        run: list[tuple] = []  # (start, end, line, column, piece) not parsed yet
+        pending: set[str] = set()
+        line, line_start, counted = 1, 0, 0
+        for start, end in statement_chunks(text):
+            newlines = text.count("\n", counted, start)
+            if newlines:
+                line += newlines
+                line_start = text.rindex("\n", counted, start) + 1
+            counted = start
+            column = start - line_start + 1
+            piece = text[start:end] + ("\n" if text.startswith("\n", end) else "")
+            if piece in pending or piece in self.seen:
+                if run:  # statements stay in order: the run before this piece first
+                    self._parse_run(run)
+                    run, pending = [], set()
+                self._again(start, end, line, column, self.seen[piece])
+                continue
+            run.append((start, end, line, column, piece))
+            pending.add(piece)
+            if len(run) == _RUN:
+                self._parse_run(run)
+                run, pending = [], set()
+        self._parse_run(run)
+        return Tree("start", self.stmts), self.found, self.failed
+
+    def _parse_run(self, run: list[tuple]) -> None:
+        """Parse consecutive new pieces in place; diagnose each one that fails."""
+        ends = [c[1] for c in run]
+        i = 0
+        while i < len(run):
+            try:
+                self._keep(run[i:], _parse_span(self.text, run[i], run[-1]))
+                return
+            except UnexpectedInput as err:
+                token = err.token if isinstance(err, UnexpectedToken) else None
+                where = token.start_pos if token is not None else err.pos_in_stream
+                bad = min(bisect_left(ends, where, i), len(run) - 1)
+            if bad > i:
+                try:
+                    self._keep(run[i:bad], _parse_span(self.text, run[i], run[bad - 1]))
+                except UnexpectedInput:  # pragma: no cover - pieces before the error parse
+                    for piece in run[i:bad]:
+                        self._bad(piece)
+            self._bad(run[bad])
+            i = bad + 1
+
+    def _keep(self, run: list[tuple], trees: list) -> None:
+        """Give each piece of a parsed run its statements (by position); remember them."""
+        j = 0
+        for start, end, line, column, piece in run:
+            mine = []
+            while j < len(trees) and trees[j].meta.start_pos <= end:
+                mine.append(trees[j])
+                j += 1
+            self.seen[piece] = (mine, line, column, start)
+            self.stmts.extend(mine)
+
+    def _bad(self, chunk: tuple) -> None:
+        start, end, line, column, piece = chunk
+        self.seen[piece] = None
+        self._again(start, end, line, column, None)
+
+    def _again(self, start: int, end: int, line: int, column: int, first: tuple | None) -> None:
+        if first is not None:
+            trees, line0, column0, start0 = first
+            lines, columns, chars = line - line0, column - column0, start - start0
+            self.stmts.extend(_moved(t, line0, lines, columns, chars) for t in trees)
+            return
+        self.failed = True
+        trees, diag = diagnose_statement(self.text, start, end, line, column)
+        self.stmts.extend(trees)
+        if diag is not None:
+            self.found.append(diag)
+
+
+def _parse_span(text: str, first: tuple, last: tuple) -> list:
+    """The statements of the text from the piece ``first`` to the piece ``last`` (and its
+    separator), parsed in place: every position as in the whole text."""
+    start, _, line, column, _ = first
+    end = last[1] + 1 if last[1] < len(text) else last[1]
+    counter = LineCounter("\n")
+    counter.char_pos, counter.line, counter.column = start, line, column
+    counter.line_start_pos = start - column + 1
+    session = parser().parse_interactive()
+    session.lexer_thread.state = LexerState(TextSlice(text, start, end), counter)
+    return session.resume_parse().children
+
+
+def _moved(node, first_line: int, lines: int, columns: int, chars: int):
+    """A copy of a parse tree (or token) moved down ``lines`` lines, ``chars`` characters
+    on, and ``columns`` columns on ``first_line``, the line its statement starts on."""
+    if isinstance(node, Token):
+        line, end_line = node.line, node.end_line
+        return Token(
+            node.type,
+            node.value,
+            node.start_pos + chars,
+            line + lines,
+            node.column + columns if line == first_line else node.column,
+            end_line + lines,
+            node.end_column + columns if end_line == first_line else node.end_column,
+            node.end_pos + chars,
+        )
+    if not isinstance(node, Tree):  # pragma: no cover - the grammar makes only these
+        return node
+    children = [_moved(c, first_line, lines, columns, chars) for c in node.children]
+    old = node.meta
+    if old.empty:
+        return Tree(node.data, children)
+    meta = Meta()
+    meta.__dict__ = _moved_meta(old.__dict__, first_line, lines, columns, chars)
+    return Tree(node.data, children, meta)
+
+
+def _moved_meta(old: dict, first_line: int, lines: int, columns: int, chars: int) -> dict:
+    """The positions of Lark's propagate_positions, moved (written out: this is the hot
+    loop of a long, repetitive spec)."""
+    new = old.copy()
+    try:
+        if old["line"] == first_line:
+            new["column"] += columns
+        if old["end_line"] == first_line:
+            new["end_column"] += columns
+        if old["container_line"] == first_line:
+            new["container_column"] += columns
+        if old["container_end_line"] == first_line:
+            new["container_end_column"] += columns
+        new["line"] += lines
+        new["end_line"] += lines
+        new["container_line"] += lines
+        new["container_end_line"] += lines
+        new["start_pos"] += chars
+        new["end_pos"] += chars
+        new["container_start_pos"] += chars
+        new["container_end_pos"] += chars
+    except KeyError:  # pragma: no cover - another Lark's Meta: go by the names
+        new = old.copy()
+        for key, value in old.items():
+            if key.endswith("line"):
+                new[key] = value + lines
+            elif key.endswith("column"):
+                if old.get(key.removesuffix("column") + "line") == first_line:
+                    new[key] = value + columns
+            elif key.endswith("pos"):
+                new[key] = value + chars
+    return new
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a big tree is built: it finds no garbage there,
+    and its passes over the growing tree took half the time of a large spec's check."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_text(text: str, file: str | None = None, *, name: str | None = None) -> ir.ModelSpec:
@@ -38,23 +226,32 @@ def parse_text(text: str, file: str | None = None, *, name: str | None = None) -
     """
     spec, diags = parse_with_diagnostics(text, file, name=name)
     if diags.has_errors or spec is None:
-        raise SpecError([d.with_file(file) for d in diags], text)
+        raise SpecError([d.with_file(file) for d in diags], text.removeprefix(BOM))
     return spec
 
 
 def parse_with_diagnostics(
     text: str, file: str | None = None, *, name: str | None = None
 ) -> tuple[ir.ModelSpec | None, Diagnostics]:
+    """The spec (None when the text does not parse) and every diagnostic found.
+
+    A UTF-8 byte-order mark at the start is not part of the spec: lines and columns are
+    counted after it, as editors show them.
+    """
+    if text.startswith(BOM):
+        text = text[len(BOM) :]
+    diags = Diagnostics()
+    with _no_gc():
+        tree, errors, failed = parse_statements(text)
+        diags.extend(errors)
+        return _lower(tree, diags, failed, text, file, name)
+
+
+def _lower(
+    tree: Tree, diags: Diagnostics, failed: bool, text: str, file: str | None, name: str | None
+) -> tuple[ir.ModelSpec | None, Diagnostics]:
     from specdsl.zoo import load_zoo_spec
 
-    diags = Diagnostics()
-    failed = False
-    try:
-        tree = parser().parse(text)
-    except UnexpectedInput:
-        tree, errors = parse_statements(text)
-        diags.extend(errors)
-        failed = True
     default = name or (Path(file).stem if file else "model")
     default = default if default.isidentifier() else "model"
     try:
@@ -80,7 +277,7 @@ def parse_file(path: str | Path) -> ir.ModelSpec:
 
 def read_spec_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # without a byte-order mark
     except FileNotFoundError:
         raise SpecError([Diagnostic(f"no such file: {path}", file=str(path))]) from None
     except IsADirectoryError:

@@ -41,6 +41,13 @@ SPECS = {
         conv 4 k3 same
         gap
         dense 2 softmax""",
+    "depthwise": """input 13x11x3
+        dwconv k3 s2 same depth_multiplier=2 relu6
+        conv 4 k1
+        dwconv k2x3 same nobias
+        dwconv k3 s2
+        flatten
+        dense 3 softmax""",
     "preprocess_tf": "input 12x12x3; preprocess tf; conv 4 k3 relu; gap; dense 3 softmax",
     "preprocess_torch": "input 12x12x3; preprocess torch; conv 4 k3 relu; gmp; dense 3 softmax",
     "preprocess_caffe": "input 12x12x3; preprocess caffe; conv 4 k3 relu; flatten; dense 1 sigmoid",

@@ -1,4 +1,4 @@
-"""Conv2D -> ``<layer>/Conv`` (+ its activation); kernel stored OIHW as ``<layer>/kernel``."""
+"""Conv2D and DepthwiseConv2D -> ``<layer>/Conv`` (+ its activation), kernels stored OIHW."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from specdsl.backends.onnx.table import CONVERT
 from specdsl.check.analysis import LayerInfo
 
 
-@CONVERT.register(ir.Conv2D)
+@CONVERT.register(ir.Conv2D, ir.DepthwiseConv2D)
 def conv2d(ctx: GraphContext, info: LayerInfo) -> None:
-    layer: ir.Conv2D = info.layer
+    """A convolution; a depthwise one is grouped, one group per input channel."""
+    layer: ir.Conv2D | ir.DepthwiseConv2D = info.layer
     ctx.to_layout("NCHW", layer.name)
-    inputs = [ctx.weight_initializer(layer, "kernel")]  # OIHW
+    depthwise = isinstance(layer, ir.DepthwiseConv2D)
+    inputs = [ctx.weight_initializer(layer, "kernel")]  # OIHW; depthwise (C * M, 1, H, W)
     if layer.use_bias:
         inputs.append(ctx.weight_initializer(layer, "bias"))
     g = info.geometry
@@ -25,6 +27,6 @@ def conv2d(ctx: GraphContext, info: LayerInfo) -> None:
         strides=list(g.strides),
         pads=g.onnx_pads(),
         dilations=[1, 1],
-        group=1,
+        group=info.input_shape[2] if depthwise else 1,
     )
     activate(ctx, layer.name, layer.activation)

@@ -67,6 +67,21 @@ def conv(cfg: dict, where: str):
     )
 
 
+@reads("DepthwiseConv2D")
+def depthwise_conv(cfg: dict, where: str):
+    _require(cfg, where, "dilation_rate", [(1, 1), 1], "DepthwiseConv2D")
+    _require(cfg, where, "data_format", ["channels_last", None], "DepthwiseConv2D")
+    return ir.DepthwiseConv2D(
+        name=cfg["name"],
+        kernel=_pair(cfg["kernel_size"]),
+        strides=_pair(cfg.get("strides", 1)),
+        padding=cfg.get("padding", "valid"),
+        depth_multiplier=int(cfg.get("depth_multiplier", 1)),
+        activation=_activation(cfg.get("activation")),
+        use_bias=bool(cfg.get("use_bias", True)),
+    )
+
+
 @reads("MaxPooling2D", "AveragePooling2D")
 def pool(cfg: dict, where: str, cls: str = ""):
     _require(cfg, where, "data_format", ["channels_last", None], "pooling")
@@ -166,7 +181,10 @@ def zoom(cfg: dict, where: str):
 
 @reads("RandomContrast")
 def contrast(cfg: dict, where: str):
-    return ir.RandomContrast(name=cfg["name"], factor=_factor(cfg["factor"], where, "factor"))
+    factor = cfg["factor"]
+    if isinstance(factor, (list, tuple)) and float(factor[0]) == 0.0:
+        factor = factor[1]  # Keras 3 stores RandomContrast(0.1) as factor (0, 0.1)
+    return ir.RandomContrast(name=cfg["name"], factor=_factor(factor, where, "factor"))
 
 
 @reads("RandomTranslation")

@@ -117,23 +117,29 @@ def _pair(v) -> tuple[int, int]:
 
 @reads("Conv")
 def conv(r: Reader):
+    """A convolution; grouped with one group per input channel: a depthwise one."""
     node = r.group.nodes[0]
     kernel = r.weight(node, 1)
     if kernel is None or kernel.ndim != 4:
         raise r.fail("the convolution kernel is not an initializer of 4 dimensions")
-    if r.attr(node, "group", 1) != 1 or list(r.attr(node, "dilations", [1, 1])) != [1, 1]:
-        raise r.fail("grouped or dilated convolutions have no spec equivalent")
+    if list(r.attr(node, "dilations", [1, 1])) != [1, 1]:
+        raise r.fail("dilated convolutions have no spec equivalent")
     k = _pair(r.attr(node, "kernel_shape", kernel.shape[2:]))
     s = _pair(r.attr(node, "strides", [1, 1]))
-    return ir.Conv2D(
-        name=r.group.layer,
-        filters=int(kernel.shape[0]),
-        kernel=k,
-        strides=s,
-        padding=padding(r, node, k, s),
-        activation=activation(r, 1),
-        use_bias=len(node.input) > 2,
-    )
+    common = {
+        "name": r.group.layer,
+        "kernel": k,
+        "strides": s,
+        "padding": padding(r, node, k, s),
+        "activation": activation(r, 1),
+        "use_bias": len(node.input) > 2,
+    }
+    group, channels = r.attr(node, "group", 1), r.shape[-1]
+    if group == 1:
+        return ir.Conv2D(filters=int(kernel.shape[0]), **common)
+    if group == channels and kernel.shape[1] == 1 and kernel.shape[0] % channels == 0:
+        return ir.DepthwiseConv2D(depth_multiplier=kernel.shape[0] // channels, **common)
+    raise r.fail("grouped convolutions other than depthwise have no spec equivalent")
 
 
 @reads("MaxPool", "AveragePool")
