@@ -53,9 +53,12 @@ def conv2d(layer: ir.Conv2D, info: LayerInfo) -> Emitted:
     return _cls(layer), [*args, _name(layer)]
 
 
-@EMIT.register(ir.DepthwiseConv2D)
-def depthwise_conv2d(layer: ir.DepthwiseConv2D, info: LayerInfo) -> Emitted:
+@EMIT.register(ir.DepthwiseConv2D, ir.SeparableConv2D)
+def depthwise_conv2d(layer: ir.DepthwiseConv2D | ir.SeparableConv2D, info: LayerInfo) -> Emitted:
+    """DepthwiseConv2D, and SeparableConv2D (the same arguments after ``filters``)."""
     args = [f"kernel_size={_pair(layer.kernel)}"]
+    if isinstance(layer, ir.SeparableConv2D):
+        args.insert(0, f"filters={layer.filters}")
     if layer.strides != (1, 1):
         args.append(f"strides={_pair(layer.strides)}")
     if layer.padding != "valid":

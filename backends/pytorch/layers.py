@@ -56,6 +56,26 @@ def depthwise_conv2d(layer: ir.DepthwiseConv2D, ctx: Ctx) -> Code:
     return _conv(layer, ctx, c * layer.depth_multiplier, groups=c)
 
 
+@EMIT.register(ir.SeparableConv2D)
+def separable_conv2d(layer: ir.SeparableConv2D, ctx: Ctx) -> Code:
+    """Keras's SeparableConv2D: a depthwise convolution, then a 1x1 one with the bias."""
+    c = ctx.info.input_shape[2]
+    mid = c * layer.depth_multiplier
+    dw = _conv(layer.model_copy(update={"use_bias": False, "activation": None}), ctx, mid, c)
+    conv_dw = dw.init[0].split(" = ", 1)[1]
+    bias = "" if layer.use_bias else ", bias=False"
+    act = None if ctx.drop_activation else layer.activation
+    return Code(
+        init=[
+            f"self.{ctx.attr} = nn.Sequential(  # depthwise, pointwise",
+            f"    {conv_dw},",
+            f"    nn.Conv2d({mid}, {layer.filters}, kernel_size=1{bias}),",
+            ")",
+        ],
+        forward=[*dw.forward[:-1], f"x = {activation(act, f'self.{ctx.attr}(x)', 3)}"],
+    )
+
+
 @EMIT.register(ir.MaxPool2D, ir.AvgPool2D)
 def pool2d(layer, ctx: Ctx) -> Code:
     strides = ctx.info.geometry.strides

@@ -161,6 +161,21 @@ def _dwconv(layer: ir.DepthwiseConv2D, shape: Shape) -> Rule:
     return Rule((oh, ow, c * m), tuple(weights), macs, g)
 
 
+@rule(ir.SeparableConv2D)
+def _sepconv(layer: ir.SeparableConv2D, shape: Shape) -> Rule:
+    g = geometry(layer, shape, "sepconv")
+    oh, ow = g.output(*shape[:2])
+    c, m, f = shape[2], layer.depth_multiplier, layer.filters
+    weights = [
+        Weight("depthwise_kernel", (*layer.kernel, c, m)),
+        Weight("pointwise_kernel", (1, 1, c * m, f)),
+    ]
+    if layer.use_bias:
+        weights.append(Weight("bias", (f,)))
+    macs = oh * ow * c * m * (layer.kernel[0] * layer.kernel[1] + f)
+    return Rule((oh, ow, f), tuple(weights), macs, g)
+
+
 @rule(ir.MaxPool2D, ir.AvgPool2D)
 def _pool(layer: ir.MaxPool2D, shape: Shape) -> Rule:
     g = geometry(layer, shape, "pool")

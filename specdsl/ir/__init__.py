@@ -35,6 +35,7 @@ from specdsl.ir.layers import (
     RandomTranslation,
     RandomZoom,
     Rescale,
+    SeparableConv2D,
 )
 from specdsl.ir.model import Checkpoint, FreezeOp, ModelSpec, Optimizer, Slice, Stage, Training
 from specdsl.ir.span import Node, Span
@@ -76,6 +77,7 @@ __all__ = [
     "RandomTranslation",
     "RandomZoom",
     "Rescale",
+    "SeparableConv2D",
     "SimpleLayer",
     "Slice",
     "Span",

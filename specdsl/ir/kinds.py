@@ -91,6 +91,16 @@ KINDS: tuple[Kind, ...] = (
         example="dwconv k3 s2 same depth_multiplier=2 relu6",
     ),
     Kind(
+        "sepconv", L.SeparableConv2D, ("sepconv",), "SeparableConv2D", "separable_conv2d",
+        "compute", "window",
+        (
+            WeightSlot("depthwise_kernel", "HWIM", "0.weight"),  # PyTorch: nn.Sequential of
+            WeightSlot("pointwise_kernel", "HWIO", "1.weight"),  # the two convolutions
+            WeightSlot("bias", "C", "1.bias"),
+        ),
+        example="sepconv 6 k3 s2 same depth_multiplier=2 relu",
+    ),
+    Kind(
         "maxpool", L.MaxPool2D, ("pool",), "MaxPooling2D", "max_pooling2d", "compute", "window",
         example="pool 3 s2 same",
     ),

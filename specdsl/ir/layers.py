@@ -63,6 +63,24 @@ class DepthwiseConv2D(LayerBase):
         return self.kernel, self.strides, self.padding
 
 
+class SeparableConv2D(LayerBase):
+    """Keras ``SeparableConv2D``: a depthwise convolution (``depth_multiplier`` per channel)
+    then a 1x1 convolution to ``filters``; bias and activation after the second."""
+
+    kind: Literal["sepconv"] = "sepconv"
+    filters: int
+    kernel: Pair = (3, 3)
+    strides: Pair = (1, 1)
+    padding: Padding = "valid"
+    depth_multiplier: int = 1
+    activation: str | None = None
+    use_bias: bool = True
+
+    @property
+    def window(self):
+        return self.kernel, self.strides, self.padding
+
+
 class Pool2D(LayerBase):
     """What max and average pooling share (Keras ``MaxPooling2D`` / ``AveragePooling2D``)."""
 

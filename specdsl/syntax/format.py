@@ -79,6 +79,15 @@ def _dwconv(layer: ir.DepthwiseConv2D) -> str:
     return " ".join(parts + _act_bias(layer, act_first=False))
 
 
+@TEXT.register(ir.SeparableConv2D)
+def _sepconv(layer: ir.SeparableConv2D) -> str:
+    parts = [f"sepconv {layer.filters}", _kernel(layer.kernel, "k")]
+    parts += _window_opts(layer.strides, (1, 1), layer.padding)
+    if layer.depth_multiplier != 1:
+        parts.append(f"depth_multiplier={layer.depth_multiplier}")
+    return " ".join(parts + _act_bias(layer, act_first=False))
+
+
 @TEXT.register(ir.MaxPool2D, ir.AvgPool2D)
 def _pool(layer: ir.Pool2D) -> str:
     word = ir.kind_of(layer).keywords[0]

@@ -24,16 +24,18 @@ class LayerLowering:
             )
         return name
 
-    def l_conv(self, t: Tree):
+    def l_conv(self, t: Tree, options: dict | None = None, word: str = "conv"):
         filters = int(t.children[0])
         fields: dict = {"filters": filters}
         seen: set = set()
         if filters <= 0:
-            self.d.error("conv needs at least 1 filter", span_of(t.children[0]))
+            self.d.error(f"{word} needs at least 1 filter", span_of(t.children[0]))
         for opt in t.children[1:]:
-            self._conv_opt(opt, fields, seen)
+            self._conv_opt(opt, fields, seen, options)
         if "kernel" not in fields:
-            self.d.error("conv needs a kernel size", span_of(t), hint=f"write 'conv {filters} k3'")
+            self.d.error(
+                f"{word} needs a kernel size", span_of(t), hint=f"write '{word} {filters} k3'"
+            )
             fields["kernel"] = (3, 3)
         return ir.Conv2D, fields
 
@@ -45,6 +47,10 @@ class LayerLowering:
         if "kernel" not in fields:
             self.d.error("dwconv needs a kernel size", span_of(t), hint="write 'dwconv k3'")
         return ir.DepthwiseConv2D, fields
+
+    def l_sepconv(self, t: Tree):
+        cls, fields = self.l_conv(t, {"depth_multiplier": "int"}, "sepconv")
+        return ir.SeparableConv2D, fields
 
     def _conv_opt(self, opt: Tree, fields: dict, seen: set, options: dict | None = None) -> None:
         kind = opt.data

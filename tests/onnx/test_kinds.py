@@ -48,6 +48,12 @@ SPECS = {
         dwconv k3 s2
         flatten
         dense 3 softmax""",
+    "separable": """input 13x11x3
+        sepconv 5 k3 s2 same depth_multiplier=2 relu
+        sepconv 4 k2x3 same nobias
+        sepconv 3 k3 swish
+        globalavgpool
+        dense 3 softmax""",
     "preprocess_tf": "input 12x12x3; preprocess tf; conv 4 k3 relu; gap; dense 3 softmax",
     "preprocess_torch": "input 12x12x3; preprocess torch; conv 4 k3 relu; gmp; dense 3 softmax",
     "preprocess_caffe": "input 12x12x3; preprocess caffe; conv 4 k3 relu; flatten; dense 1 sigmoid",

@@ -30,3 +30,26 @@ def conv2d(ctx: GraphContext, info: LayerInfo) -> None:
         group=info.input_shape[2] if depthwise else 1,
     )
     activate(ctx, layer.name, layer.activation)
+
+
+@CONVERT.register(ir.SeparableConv2D)
+def separable_conv2d(ctx: GraphContext, info: LayerInfo) -> None:
+    """``<layer>/Conv`` depthwise (grouped, no bias), ``<layer>/Conv_1`` pointwise (1x1)."""
+    layer: ir.SeparableConv2D = info.layer
+    ctx.to_layout("NCHW", layer.name)
+    g = info.geometry
+    ctx.apply(
+        "Conv",
+        layer.name,
+        ctx.weight_initializer(layer, "depthwise_kernel"),
+        kernel_shape=list(g.kernel),
+        strides=list(g.strides),
+        pads=g.onnx_pads(),
+        dilations=[1, 1],
+        group=info.input_shape[2],
+    )
+    inputs = [ctx.weight_initializer(layer, "pointwise_kernel")]
+    if layer.use_bias:
+        inputs.append(ctx.weight_initializer(layer, "bias"))
+    ctx.apply("Conv", layer.name, *inputs, kernel_shape=[1, 1])
+    activate(ctx, layer.name, layer.activation)

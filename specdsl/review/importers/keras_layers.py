@@ -82,6 +82,13 @@ def depthwise_conv(cfg: dict, where: str):
     )
 
 
+@reads("SeparableConv2D")
+def separable_conv(cfg: dict, where: str):
+    layer = depthwise_conv(cfg, where)
+    fields = {k: v for k, v in layer.model_dump().items() if k not in ("kind", "span")}
+    return ir.SeparableConv2D(filters=int(cfg["filters"]), **fields)
+
+
 @reads("MaxPooling2D", "AveragePooling2D")
 def pool(cfg: dict, where: str, cls: str = ""):
     _require(cfg, where, "data_format", ["channels_last", None], "pooling")

@@ -131,14 +131,25 @@ def conv(r: Reader):
         "kernel": k,
         "strides": s,
         "padding": padding(r, node, k, s),
-        "activation": activation(r, 1),
         "use_bias": len(node.input) > 2,
     }
     group, channels = r.attr(node, "group", 1), r.shape[-1]
     if group == 1:
-        return ir.Conv2D(filters=int(kernel.shape[0]), **common)
-    if group == channels and kernel.shape[1] == 1 and kernel.shape[0] % channels == 0:
-        return ir.DepthwiseConv2D(depth_multiplier=kernel.shape[0] // channels, **common)
+        return ir.Conv2D(filters=int(kernel.shape[0]), activation=activation(r, 1), **common)
+    depthwise = group == channels and kernel.shape[1] == 1 and kernel.shape[0] % channels == 0
+    if depthwise and r.group.ops[1:2] == ["Conv"]:  # then a 1x1 convolution: separable
+        pointwise = r.group.nodes[1]
+        pk = r.weight(pointwise, 1)
+        if pk is None or pk.shape[2:] != (1, 1) or len(node.input) > 2:
+            raise r.fail("a depthwise convolution followed by one that is not 1x1", 1)
+        common.update(activation=activation(r, 2), use_bias=len(pointwise.input) > 2)
+        return ir.SeparableConv2D(
+            filters=int(pk.shape[0]), depth_multiplier=kernel.shape[0] // channels, **common
+        )
+    if depthwise:
+        return ir.DepthwiseConv2D(
+            depth_multiplier=kernel.shape[0] // channels, activation=activation(r, 1), **common
+        )
     raise r.fail("grouped convolutions other than depthwise have no spec equivalent")
 
 
