@@ -1,8 +1,8 @@
 """Write ``train.py``: the spec's training section as a script that runs on its own.
 
 The script is a fixed template (``templates/train/*.py.tmpl``, joined in file-name order:
-setup, data, training, results) with the spec's settings written in as constants, one
-``set_trainable_<stage>`` function per stage, and only the parts the spec needs
+setup, data, last checkpoint, training, results) with the spec's settings written in as
+constants, one ``set_trainable_<stage>`` function per stage, and only the parts the spec needs
 (``#if base`` / ``#if features`` blocks).
 """
 
@@ -74,10 +74,13 @@ def _header(analysis: Analysis) -> list[str]:
     return lines[:-1] + [
         "",
         "    python train.py --data DIR [--run-dir DIR] [--epochs N] [--batch-size N] [--limit N]",
+        "    python train.py --data DIR --run-dir DIR --resume  # go on after a crash",
         "",
         "DIR is an image folder like the lecture's (train/, validation/, test/, one subfolder per",
         "class) or a folder of MNIST idx files. The run folder gets the best checkpoint,",
-        "history.json, curves.png and model.safetensors (specdsl's backend-neutral weights).",
+        "history.json, curves.png and model.safetensors (specdsl's backend-neutral weights), and",
+        "after every epoch last.npz (weights, optimizer state, epoch, history, random state):",
+        "what --resume goes on from.",
         '"""',
     ]
 
