@@ -72,6 +72,16 @@ def depthwise_conv2d(layer: ir.DepthwiseConv2D | ir.SeparableConv2D, info: Layer
     return _cls(layer), [*args, _name(layer)]
 
 
+@EMIT.register(ir.ZeroPadding2D)
+def zero_padding2d(layer: ir.ZeroPadding2D, info: LayerInfo) -> Emitted:
+    t, b, left, r = layer.pads
+    if t == b and left == r:
+        padding = _pair((t, left))
+    else:
+        padding = f"(({t}, {b}), ({left}, {r}))"
+    return _cls(layer), [f"padding={padding}", _name(layer)]
+
+
 def _pool_args(layer: ir.Pool2D) -> list[str]:
     args = [f"pool_size={_pair(layer.pool)}"]
     if layer.strides is not None and layer.strides != layer.pool:

@@ -76,6 +76,12 @@ def separable_conv2d(layer: ir.SeparableConv2D, ctx: Ctx) -> Code:
     )
 
 
+@EMIT.register(ir.ZeroPadding2D)
+def zero_padding2d(layer: ir.ZeroPadding2D, ctx: Ctx) -> Code:
+    t, b, left, r = layer.pads
+    return Code(forward=[f"x = F.pad(x, ({left}, {r}, {t}, {b}))  # {ctx.info.name}"])
+
+
 @EMIT.register(ir.MaxPool2D, ir.AvgPool2D)
 def pool2d(layer, ctx: Ctx) -> Code:
     strides = ctx.info.geometry.strides

@@ -176,6 +176,12 @@ def _sepconv(layer: ir.SeparableConv2D, shape: Shape) -> Rule:
     return Rule((oh, ow, f), tuple(weights), macs, g)
 
 
+@rule(ir.ZeroPadding2D)
+def _zeropad(layer: ir.ZeroPadding2D, shape: Shape) -> Rule:
+    g = geometry(layer, shape, "zeropad")
+    return Rule((*g.output(*shape[:2]), shape[2]), geometry=g)
+
+
 @rule(ir.MaxPool2D, ir.AvgPool2D)
 def _pool(layer: ir.MaxPool2D, shape: Shape) -> Rule:
     g = geometry(layer, shape, "pool")

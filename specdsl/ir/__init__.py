@@ -36,6 +36,7 @@ from specdsl.ir.layers import (
     RandomZoom,
     Rescale,
     SeparableConv2D,
+    ZeroPadding2D,
 )
 from specdsl.ir.model import Checkpoint, FreezeOp, ModelSpec, Optimizer, Slice, Stage, Training
 from specdsl.ir.span import Node, Span
@@ -83,6 +84,7 @@ __all__ = [
     "Span",
     "Stage",
     "Training",
+    "ZeroPadding2D",
     "ir_equal",
     "kind_of",
     "spec_hash",

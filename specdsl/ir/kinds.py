@@ -101,6 +101,10 @@ KINDS: tuple[Kind, ...] = (
         example="sepconv 6 k3 s2 same depth_multiplier=2 relu",
     ),
     Kind(
+        "zeropad", L.ZeroPadding2D, ("zeropad",), "ZeroPadding2D", "zero_padding2d", "compute",
+        "window", example="zeropad top=0 bottom=1 left=2 right=1",
+    ),
+    Kind(
         "maxpool", L.MaxPool2D, ("pool",), "MaxPooling2D", "max_pooling2d", "compute", "window",
         example="pool 3 s2 same",
     ),

@@ -81,6 +81,17 @@ class SeparableConv2D(LayerBase):
         return self.kernel, self.strides, self.padding
 
 
+class ZeroPadding2D(LayerBase):
+    """Keras ``ZeroPadding2D``: zero rows and columns around the image."""
+
+    kind: Literal["zeropad"] = "zeropad"
+    pads: tuple[int, int, int, int] = (1, 1, 1, 1)  # top, bottom, left, right
+
+    @property
+    def window(self):
+        return (1, 1), (1, 1), self.pads
+
+
 class Pool2D(LayerBase):
     """What max and average pooling share (Keras ``MaxPooling2D`` / ``AveragePooling2D``)."""
 

@@ -88,6 +88,14 @@ def _sepconv(layer: ir.SeparableConv2D) -> str:
     return " ".join(parts + _act_bias(layer, act_first=False))
 
 
+@TEXT.register(ir.ZeroPadding2D)
+def _zeropad(layer: ir.ZeroPadding2D) -> str:
+    t, b, left, r = layer.pads
+    if t == b and left == r:
+        return f"zeropad {t}" if t == left else f"zeropad {t}x{left}"
+    return f"zeropad top={t} bottom={b} left={left} right={r}"
+
+
 @TEXT.register(ir.MaxPool2D, ir.AvgPool2D)
 def _pool(layer: ir.Pool2D) -> str:
     word = ir.kind_of(layer).keywords[0]

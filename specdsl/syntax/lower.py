@@ -164,6 +164,11 @@ class Lowerer(LayerLowering, TrainingLowering):
                     self.d.error(f"option '{k}' needs a number", span_of(val))
                     continue
                 out[k] = float(str(val))
+            elif kind == "count":  # zero or more
+                if val.type != "INT":
+                    self.d.error(f"option '{k}' needs a whole number", span_of(val))
+                    continue
+                out[k] = int(str(val))
             elif kind == "int":  # a count: a positive integer
                 if val.type != "INT" or int(str(val)) < 1:
                     self.d.error(f"option '{k}' needs a whole number of at least 1", span_of(val))

@@ -52,6 +52,25 @@ class LayerLowering:
         cls, fields = self.l_conv(t, {"depth_multiplier": "int"}, "sepconv")
         return ir.SeparableConv2D, fields
 
+    def l_zeropad(self, t: Tree):
+        """``zeropad 1``, ``zeropad 1x2`` (height x width), or ``top= bottom= left= right=``."""
+        sides = ("top", "bottom", "left", "right")
+        sizes = [c for c in t.children if isinstance(c, Token)]
+        opts = [c for c in t.children if isinstance(c, Tree)]
+        pads = [0, 0, 0, 0] if opts else [1, 1, 1, 1]
+        if sizes:
+            dims = [int(v) for v in str(sizes[0]).split("x")]
+            if len(dims) > 2:
+                self.d.error("zeropad takes one size or height x width", span_of(sizes[0]))
+            h, w = dims[0], dims[-1]
+            pads = [h, h, w, w]
+        given = self._options(opts, dict.fromkeys(sides, "count"), "zeropad")
+        if sizes and given:
+            self.d.error("give zeropad either a size or top/bottom/left/right", span_of(t))
+        for i, side in enumerate(sides):
+            pads[i] = given.get(side, pads[i])
+        return ir.ZeroPadding2D, {"pads": tuple(pads)}
+
     def _conv_opt(self, opt: Tree, fields: dict, seen: set, options: dict | None = None) -> None:
         kind = opt.data
         if kind == "kernel":

@@ -54,6 +54,15 @@ SPECS = {
         sepconv 3 k3 swish
         globalavgpool
         dense 3 softmax""",
+    "zero_padding": """input 13x11x3
+        zeropad 1
+        conv 4 k3 s2 relu
+        zeropad top=0 bottom=1 left=2 right=1
+        avgpool 2
+        zeropad 2x1
+        pool 2
+        flatten
+        dense 3 softmax""",
     "preprocess_tf": "input 12x12x3; preprocess tf; conv 4 k3 relu; gap; dense 3 softmax",
     "preprocess_torch": "input 12x12x3; preprocess torch; conv 4 k3 relu; gmp; dense 3 softmax",
     "preprocess_caffe": "input 12x12x3; preprocess caffe; conv 4 k3 relu; flatten; dense 1 sigmoid",

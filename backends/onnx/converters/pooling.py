@@ -1,6 +1,9 @@
-"""Max/average pooling (NCHW ``MaxPool``/``AveragePool``) and global pooling (``Reduce*``)."""
+"""Max/average pooling (NCHW ``MaxPool``/``AveragePool``), zero padding (``Pad``) and global
+pooling (``Reduce*``)."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from specdsl import ir
 from specdsl.backends.onnx.context import GraphContext
@@ -19,6 +22,15 @@ def pool2d(ctx: GraphContext, info: LayerInfo) -> None:
         ctx.apply("AveragePool", layer.name, count_include_pad=0, **attrs)
     else:
         ctx.apply("MaxPool", layer.name, **attrs)
+
+
+@CONVERT.register(ir.ZeroPadding2D)
+def zero_padding2d(ctx: GraphContext, info: LayerInfo) -> None:
+    """``<layer>/Pad`` with zeros, on NCHW: pads [0, 0, top, left, 0, 0, bottom, right]."""
+    ctx.to_layout("NCHW", info.name)
+    t, b, left, r = info.geometry.pads
+    pads = ctx.initializer(f"{info.name}/pads", np.array([0, 0, t, left, 0, 0, b, r], np.int64))
+    ctx.apply("Pad", info.name, pads, mode="constant")
 
 
 @CONVERT.register(ir.GlobalAvgPool2D, ir.GlobalMaxPool2D)

@@ -89,6 +89,20 @@ def separable_conv(cfg: dict, where: str):
     return ir.SeparableConv2D(filters=int(cfg["filters"]), **fields)
 
 
+@reads("ZeroPadding2D")
+def zeropad(cfg: dict, where: str):
+    _require(cfg, where, "data_format", ["channels_last", None], "ZeroPadding2D")
+    p = cfg.get("padding", 1)
+    if isinstance(p, int):
+        pads = (p, p, p, p)
+    elif all(isinstance(v, int) for v in p):
+        pads = (p[0], p[0], p[1], p[1])
+    else:
+        (t, b), (left, r) = p
+        pads = (t, b, left, r)
+    return ir.ZeroPadding2D(name=cfg["name"], pads=tuple(int(v) for v in pads))
+
+
 @reads("MaxPooling2D", "AveragePooling2D")
 def pool(cfg: dict, where: str, cls: str = ""):
     _require(cfg, where, "data_format", ["channels_last", None], "pooling")

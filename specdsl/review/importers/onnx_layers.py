@@ -169,6 +169,19 @@ def pool(r: Reader):
     )
 
 
+@reads("Pad")
+def zeropad(r: Reader):
+    node = r.group.nodes[0]
+    pads = r.weight(node, 1)
+    mode = r.attr(node, "mode", b"constant")
+    if pads is None or pads.shape != (8,) or mode not in (b"constant", "constant"):
+        raise r.fail("only a constant zero padding of height and width is supported")
+    if len(node.input) > 2 or any(pads[[0, 1, 4, 5]]) or len(r.group.nodes) > 1:
+        raise r.fail("padding of the batch or channels, or with a value, has no spec equivalent")
+    _, _, t, left, _, _, b, right = (int(v) for v in pads)
+    return ir.ZeroPadding2D(name=r.group.layer, pads=(t, b, left, right))
+
+
 @reads("ReduceMean", "ReduceMax")
 def global_pool(r: Reader):
     node = r.group.nodes[0]
