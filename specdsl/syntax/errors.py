@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
 from specdsl.check.diagnostics import Diagnostic, did_you_mean
 from specdsl.ir.span import Span
-from specdsl.syntax.grammar import TERMINAL_WORDS, parser
+from specdsl.syntax.grammar import TERMINAL_WORDS, parse_slice, parser
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -102,30 +103,36 @@ def split_statements(text: str) -> list[tuple[int, int]]:
 def diagnose_statement(
     text: str, start: int, end: int, line: int, column: int
 ) -> tuple[list, Diagnostic | None]:
-    """Parse the statement at [start, end) on its own, as if the rest of the text were blank:
-    after the separators before it (``line``, ``column`` is where it starts) and followed by
-    the next newline, or the end of the text. Its trees if it parses (positions as in the
-    text), else a diagnostic for it; the cost is the statement's, not the text's."""
-    before = "\n" * (line - 1) + " " * (column - 1)
-    if text.startswith("\n", end):
-        after = "\n"
-    elif text.find("\n", end) >= 0:
-        after = " \n"  # the ';' and the rest of its line are blank
-    else:
-        after = ""
-    shift = start - len(before)
+    """Parse the statement at [start, end) (``line``, ``column`` is where it starts) on its
+    own, as if the rest of the text were blank, which is how the recovery always saw it:
+    after a separator, and followed by its own separator (a ';' only where a newline comes
+    later: a blank line then ends it) or the end of the text. Its trees if it parses, else
+    a diagnostic for it. The cost is the statement's, not the text's."""
+    stop = end + 1 if text.startswith("\n", end) or text.find("\n", end) >= 0 else end
     try:
-        parser().parse(before + text[start:end] + after)
+        trees = parse_slice(text, start, stop, line, column, after_separator=line > 1)
     except UnexpectedInput as err:
-        err.pos_in_stream += shift
-        return [], to_diagnostic(err, text, (start, end))
-    # It parses alone but not in its place (the grammar has no such statement): parse it
-    # again with every offset, not only lines and columns, as in the text.
-    padded = " " * shift + before + text[start:end] + after
-    return parser().parse(padded).children, None  # pragma: no cover
+        return [], to_diagnostic(err, text, (start, end), (line, column))
+    return trees.children, None  # pragma: no cover - a piece fails alone where it fails
 
 
-def _unknown_statement(chunk: str, offset: int, text: str) -> Diagnostic | None:
+def _position(text: str, pos: int, anchor: tuple[int, int, int]) -> tuple[int, int]:
+    """Line and column of ``pos``, counted from ``anchor`` = (offset, line, column) before it."""
+    offset, line, column = anchor
+    newlines = text.count("\n", offset, pos)
+    if not newlines:
+        return line, column + pos - offset
+    return line + newlines, pos - text.rindex("\n", offset, pos)
+
+
+@lru_cache(maxsize=4096)
+def _suggest(word: str, choices: tuple[str, ...]) -> str | None:
+    return did_you_mean(word, choices)
+
+
+def _unknown_statement(
+    chunk: str, offset: int, text: str, anchor: tuple[int, int, int]
+) -> Diagnostic | None:
     """``convv 32 k3`` -> unknown statement 'convv', did you mean 'conv'?"""
     stripped = chunk.lstrip()
     m = _WORD.match(stripped)
@@ -138,24 +145,28 @@ def _unknown_statement(chunk: str, offset: int, text: str) -> Diagnostic | None:
     if rest.startswith(":"):
         # A layer name; check the word after it.
         after = rest[1:]
-        inner = _unknown_statement(after, offset + (len(chunk) - len(after)), text)
-        return inner
+        return _unknown_statement(after, offset + (len(chunk) - len(after)), text, anchor)
     pos = offset + (len(chunk) - len(stripped))
-    line = text.count("\n", 0, pos) + 1
-    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    line, col = _position(text, pos, anchor)
     return Diagnostic(
         f"unknown layer or statement '{word}'",
         Span(line=line, column=col, end_line=line, end_column=col + len(word)),
-        hint=did_you_mean(word, STATEMENT_WORDS),
+        hint=_suggest(word, tuple(STATEMENT_WORDS)),
         expected="a layer (conv, pool, dense, ...) or a statement (model, input, freeze, ...)",
     )
 
 
 def to_diagnostic(
-    err: UnexpectedInput, text: str, chunk: tuple[int, int] | None = None
+    err: UnexpectedInput,
+    text: str,
+    chunk: tuple[int, int] | None = None,
+    where: tuple[int, int] | None = None,
 ) -> Diagnostic:
+    """The diagnostic for a syntax error in the statement ``chunk`` (start, end) of the text;
+    ``where``: the (line, column) of its start, if known (else counted from the top)."""
+    anchor = (0, 1, 1) if chunk is None or where is None else (chunk[0], *where)
     if chunk is not None:
-        unknown = _unknown_statement(text[chunk[0] : chunk[1]], chunk[0], text)
+        unknown = _unknown_statement(text[chunk[0] : chunk[1]], chunk[0], text, anchor)
         if unknown is not None:
             return unknown
     line, col = getattr(err, "line", 1), getattr(err, "column", 1)
@@ -170,7 +181,7 @@ def to_diagnostic(
         expected = getattr(err, "expected", None) or getattr(err, "accepts", None) or ()
         if token is None or token.type == "$END" or token.type == "_NL" or str(token) == ";":
             # End of the statement came too early: point just after the last token.
-            where = _end_of_statement(text, chunk) if chunk else (line, col)
+            where = _end_of_statement(text, chunk, anchor) if chunk else (line, col)
             span = Span(line=where[0], column=where[1], end_line=where[0], end_column=where[1] + 1)
             return Diagnostic("statement ends too early", span, expected=_expected_text(expected))
         value = str(token)
@@ -183,7 +194,7 @@ def to_diagnostic(
         hint = None
         if _WORD.fullmatch(value):
             choices = [_word_for(e).strip("'") for e in expected]
-            hint = did_you_mean(value, [c for c in choices if _WORD.fullmatch(c)])
+            hint = _suggest(value, tuple(sorted(c for c in choices if _WORD.fullmatch(c))))
         return Diagnostic(
             f"unexpected '{value}'", span, expected=_expected_text(expected), hint=hint
         )
@@ -192,9 +203,9 @@ def to_diagnostic(
     )
 
 
-def _end_of_statement(text: str, chunk: tuple[int, int]) -> tuple[int, int]:
+def _end_of_statement(
+    text: str, chunk: tuple[int, int], anchor: tuple[int, int, int]
+) -> tuple[int, int]:
     body = text[chunk[0] : chunk[1]]
     pos = chunk[0] + len(body.split("#")[0].rstrip())
-    line = text.count("\n", 0, pos) + 1
-    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
-    return line, col
+    return _position(text, pos, anchor)

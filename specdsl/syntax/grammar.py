@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark
+from lark import Lark, TextSlice, Token, Tree
+from lark.lexer import LexerState, LineCounter
 
 from specdsl.resources import resource_path
 
@@ -24,6 +25,26 @@ def parser() -> Lark:
         maybe_placeholders=False,
         cache=False,
     )
+
+
+def parse_slice(
+    text: str, start: int, stop: int, line: int, column: int, *, after_separator: bool = False
+) -> Tree:
+    """Parse ``text[start:stop]`` in place: every token and tree has the line, column and
+    offset it has in the whole text (``line``, ``column`` are those of ``start``), and
+    nothing outside the slice is read or counted, so the cost is the slice's.
+
+    ``after_separator``: parse as the whole text would after a newline: the parser is first
+    fed one. Raises Lark's ``UnexpectedInput`` as ``Lark.parse`` does.
+    """
+    counter = LineCounter("\n")
+    counter.char_pos, counter.line, counter.column = start, line, column
+    counter.line_start_pos = start - column + 1
+    session = parser().parse_interactive()
+    session.lexer_thread.state = LexerState(TextSlice(text, start, stop), counter)
+    if after_separator:
+        session.feed_token(Token("_NL", "\n", start, line, column, line, column, start))
+    return session.resume_parse()
 
 
 # Terminals in Lark's expected sets, as words for people.

@@ -8,16 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lark import TextSlice, Token, Tree
+from lark import Token, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
-from lark.lexer import LexerState, LineCounter
 from lark.tree import Meta
 from pydantic import ValidationError
 
 from specdsl import ir
 from specdsl.check.diagnostics import Diagnostic, Diagnostics, SpecError
 from specdsl.syntax.errors import diagnose_statement, statement_chunks
-from specdsl.syntax.grammar import parser
+from specdsl.syntax.grammar import parse_slice
 from specdsl.syntax.lower import Lowerer
 
 BOM = "\ufeff"
@@ -134,16 +133,10 @@ class _Statements:
 
 
 def _parse_span(text: str, first: tuple, last: tuple) -> list:
-    """The statements of the text from the piece ``first`` to the piece ``last`` (and its
-    separator), parsed in place: every position as in the whole text."""
+    """The statements from the piece ``first`` to the piece ``last`` and its separator."""
     start, _, line, column, _ = first
-    end = last[1] + 1 if last[1] < len(text) else last[1]
-    counter = LineCounter("\n")
-    counter.char_pos, counter.line, counter.column = start, line, column
-    counter.line_start_pos = start - column + 1
-    session = parser().parse_interactive()
-    session.lexer_thread.state = LexerState(TextSlice(text, start, end), counter)
-    return session.resume_parse().children
+    stop = min(last[1] + 1, len(text))
+    return parse_slice(text, start, stop, line, column).children
 
 
 def _moved(node, first_line: int, lines: int, columns: int, chars: int):
@@ -244,7 +237,9 @@ def parse_with_diagnostics(
     with _no_gc():
         tree, errors, failed = parse_statements(text)
         diags.extend(errors)
-        return _lower(tree, diags, failed, text, file, name)
+        result = _lower(tree, diags, failed, text, file, name)
+        del tree  # freed while the collector is off, so that it never walks the tree
+    return result
 
 
 def _lower(
