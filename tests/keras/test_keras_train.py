@@ -50,7 +50,8 @@ def test_fit_learns_on_real_images(shared_data, tmp_path):
     assert accuracy >= 0.7, out[-2000:]  # chance is 0.5
     names = {p.name for p in run.iterdir()}
     assert names == PACKAGE | {
-        "tshirt_small.spec", "best.weights.h5", "history.json", "curves.png", "model.safetensors"
+        "tshirt_small.spec", "best.weights.h5", "history.json", "curves.png", "model.safetensors",
+        "last.npz",
     }  # fmt: skip
     record = json.loads((run / "history.json").read_text())
     assert record["stage"] == ["train"] * 3
@@ -78,6 +79,7 @@ def test_mnist_from_idx_files(shared_data, tmp_path):
     record = json.loads((run / "history.json").read_text())
     assert len(record["history"]["loss"]) == 2 and record["test"]["accuracy"] >= 0.8
     assert (run / "model.safetensors").is_file() and not (run / "best.weights.h5").exists()
+    assert (run / "last.npz").is_file()  # no checkpoint statement: the last epoch is kept
 
 
 def cached_imagenet(tmp_path, hed) -> dict:
