@@ -5,8 +5,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from lark import Lark, TextSlice, Token, Tree
+from lark import Lark, Token, Tree
 from lark.lexer import LexerState, LineCounter
+
+try:
+    from lark import TextSlice
+except ImportError:  # pragma: no cover - lark < 1.3: the lexer reads a copy up to the end
+    TextSlice = None
 
 from specdsl.resources import resource_path
 
@@ -41,7 +46,8 @@ def parse_slice(
     counter.char_pos, counter.line, counter.column = start, line, column
     counter.line_start_pos = start - column + 1
     session = parser().parse_interactive()
-    session.lexer_thread.state = LexerState(TextSlice(text, start, stop), counter)
+    source = TextSlice(text, start, stop) if TextSlice is not None else text[:stop]
+    session.lexer_thread.state = LexerState(source, counter)
     if after_separator:
         session.feed_token(Token("_NL", "\n", start, line, column, line, column, start))
     return session.resume_parse()
