@@ -55,6 +55,7 @@ def test_lecture_counts():
 
 
 def test_base_equals_keras_applications_vgg16():
+    keras.backend.clear_session()  # Keras's automatic names (input_layer) start afresh
     a = load(HERE / "specs" / "vgg_features_small.spec")
     ours = runtime.build_keras_model(a).get_layer("vgg16")
     theirs = keras.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))

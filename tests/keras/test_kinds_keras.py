@@ -13,6 +13,14 @@ keras = pytest.importorskip("keras", reason="Keras is not installed (pip install
 LEAF = [k for k in KINDS if k.role not in ("base", "input")]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_keras_names():
+    """Keras numbers automatic names per session: leave no models behind for other tests."""
+    keras.backend.clear_session()
+    yield
+    keras.backend.clear_session()
+
+
 @pytest.mark.parametrize("kind", LEAF, ids=lambda k: k.kind)
 def test_kind_in_keras_and_back(kind: Kind, tmp_path):
     from specdsl.backends.keras.runtime import build_keras_model
