@@ -104,11 +104,11 @@ def diagnose_statement(
     text: str, start: int, end: int, line: int, column: int
 ) -> tuple[list, Diagnostic | None]:
     """Parse the statement at [start, end) (``line``, ``column`` is where it starts) on its
-    own, as if the rest of the text were blank, which is how the recovery always saw it:
-    after a separator, and followed by its own separator (a ';' only where a newline comes
-    later: a blank line then ends it) or the end of the text. Its trees if it parses, else
-    a diagnostic for it. The cost is the statement's, not the text's."""
-    stop = end + 1 if text.startswith("\n", end) or text.find("\n", end) >= 0 else end
+    own, as if the rest of the text were blank, which is how recovery has always seen it:
+    after a separator, followed by its own ';' or newline (or by the end of the text where
+    no newline comes after it). Its trees if it parses, else a diagnostic for it. The cost
+    is the statement's, not the text's."""
+    stop = end + 1 if text.find("\n", end) >= 0 else end
     try:
         trees = parse_slice(text, start, stop, line, column, after_separator=line > 1)
     except UnexpectedInput as err:
@@ -127,6 +127,7 @@ def _position(text: str, pos: int, anchor: tuple[int, int, int]) -> tuple[int, i
 
 @lru_cache(maxsize=4096)
 def _suggest(word: str, choices: tuple[str, ...]) -> str | None:
+    """did_you_mean, once per word and choices: a file of many wrong lines repeats them."""
     return did_you_mean(word, choices)
 
 
