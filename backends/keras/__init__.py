@@ -28,6 +28,6 @@ class KerasBackend:
         return write_package(analysis, Path(out))
 
     def train(self, analysis: Analysis, options: TrainOptions) -> Path:
-        from specdsl.backends.keras.launcher import train
+        from specdsl.backends.keras.launch import train
 
         return train(analysis, options)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from specdsl.backends.keras.codefmt import CodeError
-from specdsl.backends.keras.model_code import model_source
-from specdsl.backends.keras.train_code import spec_file_name, train_source
+from specdsl.backends.keras.model import model_source
+from specdsl.backends.keras.train import spec_file_name, train_source
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
 from specdsl.fileio import write_atomic

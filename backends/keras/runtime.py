@@ -21,7 +21,7 @@ from specdsl.weights.checkpoint import CheckpointError, validate
 
 def model_module(analysis: Analysis) -> types.ModuleType:
     """The emitted model.py, executed as a fresh module (not registered in sys.modules)."""
-    from specdsl.backends.keras.model_code import model_source
+    from specdsl.backends.keras.model import model_source
 
     source = model_source(analysis)
     module = types.ModuleType(f"specdsl_keras_model_{analysis.spec.name}")

@@ -12,7 +12,7 @@ INSTALL_HINT = "the onnx backend needs the onnx package: pip install specdsl[onn
 
 def _load():
     try:
-        from specdsl.backends.onnx.export import export
+        from specdsl.backends.onnx.model import export
         from specdsl.backends.onnx.table import CONVERT
     except ImportError as e:
         if e.name == "onnx":

@@ -49,10 +49,10 @@ def check_inputs(analysis: Analysis, options: TrainOptions, weights: Path | None
     train.py checks them again (it also runs on its own); checking here first gives the one
     clear line without starting PyTorch. Raises DataError or CheckpointError.
     """
+    from specdsl.backends.keras.weights import imagenet_weights_file
     from specdsl.data import detect
     from specdsl.data.folders import check_classes, scan_image_folder
     from specdsl.weights.checkpoint import CheckpointError
-    from specdsl.weights.keras_files import imagenet_weights_file
 
     if detect(options.data) == "folder":
         check_classes(scan_image_folder(options.data), analysis.spec.classes)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specdsl.backends.pytorch.data_file import data_source
-from specdsl.backends.pytorch.model_file import model_source
-from specdsl.backends.pytorch.train_file import train_source
+from specdsl.backends.pytorch.data import data_source
+from specdsl.backends.pytorch.model import model_source
+from specdsl.backends.pytorch.train import train_source
 from specdsl.check.analysis import Analysis
 from specdsl.fileio import write_atomic
 

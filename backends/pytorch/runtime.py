@@ -1,7 +1,7 @@
 """The emitted model, live: build it from the generated model.py and move weights in and out.
 
 ``build_torch_model(analysis)`` runs the very code ``specdsl build --backend pytorch`` writes
-(so parity tests test the emitted code); weights go through :mod:`specdsl.weights.torch_layout`
+(so parity tests test the emitted code); weights go through :mod:`specdsl.backends.pytorch.layout`
 in the canonical (Keras) layout of specdsl's checkpoint.
 """
 
@@ -12,9 +12,9 @@ import types
 
 import numpy as np
 
-from specdsl.backends.pytorch.model_file import model_class_name, model_source
+from specdsl.backends.pytorch.layout import canonical_to_torch, torch_to_canonical
+from specdsl.backends.pytorch.model import model_class_name, model_source
 from specdsl.check.analysis import Analysis
-from specdsl.weights.torch_layout import canonical_to_torch, torch_to_canonical
 
 
 def load_model_module(analysis: Analysis) -> types.ModuleType:

@@ -26,12 +26,12 @@ def export(
 ) -> None:
     """Export the model as one ONNX file (uint8 NHWC images in, probabilities out)."""
     from specdsl.backends.onnx.backend import INSTALL_HINT
-    from specdsl.backends.onnx.weight_files import WeightFileError, read_weights
     from specdsl.backends.registry import BackendError
+    from specdsl.weights.files import WeightFileError, read_weights
 
     try:
-        from specdsl.backends.onnx.export import OPSET
-        from specdsl.backends.onnx.export import export as write_onnx
+        from specdsl.backends.onnx.model import OPSET
+        from specdsl.backends.onnx.model import export as write_onnx
     except ImportError as e:
         if e.name != "onnx":
             raise

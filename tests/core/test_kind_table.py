@@ -25,9 +25,9 @@ def _id(k: Kind) -> str:
 
 
 def _tables() -> dict[str, KindTable]:
-    from specdsl.backends.keras.emitters import EMIT as keras
-    from specdsl.backends.onnx.export import CONVERT as onnx
-    from specdsl.backends.pytorch.model_file import EMIT as pytorch
+    from specdsl.backends.keras.layers import EMIT as keras
+    from specdsl.backends.onnx.model import CONVERT as onnx
+    from specdsl.backends.pytorch.model import EMIT as pytorch
     from specdsl.check.shapes import RULES
     from specdsl.syntax.format import TEXT
 
@@ -49,7 +49,7 @@ def test_every_kind_has_every_handler(kind: Kind):
 @pytest.mark.parametrize("kind", LEAF, ids=_id)
 def test_every_kind_has_a_keras_reader(kind: Kind):
     """Bases and input entries are read structurally by the Keras importer (nested models)."""
-    from specdsl.review.importers.keras_layers import READERS
+    from specdsl.backends.keras.read_layers import READERS
 
     assert kind.keras_class in READERS
 
@@ -94,9 +94,9 @@ def test_example_checks_formats_and_has_its_weights(kind: Kind):
 @pytest.mark.parametrize("kind", [k for k in LEAF if not k.vanishes], ids=_id)
 def test_example_survives_onnx_export_and_import(kind: Kind, tmp_path):
     pytest.importorskip("onnx", reason="onnx is not installed")
-    from specdsl.backends.onnx.export import export
+    from specdsl.backends.onnx.model import export
+    from specdsl.backends.onnx.reader import graph_layers
     from specdsl.review.align import hyperparams
-    from specdsl.review.importers.onnx_file import graph_layers
     from specdsl.weights.checkpoint import random_weights
 
     a = _example(kind)

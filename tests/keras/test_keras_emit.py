@@ -18,7 +18,7 @@ import pytest
 from specdsl import ir
 from specdsl.api import load, loads
 from specdsl.backends import registry
-from specdsl.backends.keras.emitters import EMIT
+from specdsl.backends.keras.layers import EMIT
 from specdsl.backends.keras.package import package_sources
 from tests.conftest import LECTURE_SPECS, ROOT
 from tests.keras.helpers import ALL_SPECS, GOLDEN, run_cli, spec_id

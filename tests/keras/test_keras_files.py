@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from specdsl.api import load, loads
-from specdsl.weights.checkpoint import CheckpointError, random_weights
-from specdsl.weights.keras_files import (
+from specdsl.backends.keras.weights import (
     IMAGENET_FILES,
     imagenet_weights_file,
     read_keras_weights,
 )
+from specdsl.weights.checkpoint import CheckpointError, random_weights
 from tests.keras.helpers import HERE
 
 VGG_CONVS = [
@@ -81,7 +81,7 @@ def test_reading_does_not_import_tensorflow(hed):
     code = (
         "import sys\n"
         "from specdsl.api import load\n"
-        "from specdsl.weights.keras_files import read_keras_weights\n"
+        "from specdsl.backends.keras.weights import read_keras_weights\n"
         f"a = load({str(HERE / 'specs' / 'vgg_features_small.spec')!r})\n"
         f"assert len(read_keras_weights({str(hed)!r}, a, scope='vgg16')) == 26\n"
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"

@@ -7,7 +7,7 @@ import pytest
 
 from specdsl import ir
 from specdsl.api import load
-from specdsl.backends.keras.train_code import stage_functions
+from specdsl.backends.keras.train import stage_functions
 from specdsl.weights import checkpoint
 from tests.conftest import ROOT
 from tests.keras.helpers import ALL_SPECS, HERE, spec_id

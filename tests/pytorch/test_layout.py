@@ -1,4 +1,4 @@
-"""specdsl.weights.torch_layout: names, both directions of the conversion, precise errors."""
+"""specdsl.backends.pytorch.layout: names, both directions of the conversion, precise errors."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from specdsl.api import load, loads
-from specdsl.weights.checkpoint import CheckpointError, random_weights
-from specdsl.weights.torch_layout import (
+from specdsl.backends.pytorch.layout import (
     RESERVED,
     TorchLayoutError,
     canonical_to_torch,
@@ -16,6 +15,7 @@ from specdsl.weights.torch_layout import (
     module_names,
     torch_to_canonical,
 )
+from specdsl.weights.checkpoint import CheckpointError, random_weights
 from tests.conftest import ROOT
 from tests.pytorch.helpers import ALL_SPECS, spec_id
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from specdsl.api import load, loads
+from specdsl.backends.pytorch.layout import module_names
 from specdsl.weights.checkpoint import random_weights
-from specdsl.weights.torch_layout import module_names
 from tests.conftest import ROOT
 from tests.pytorch.helpers import ALL_SPECS, run_cli, spec_id
 

@@ -28,7 +28,7 @@ def canonical_weights(a, seed=3):
     weights = random_weights(a, seed=seed)
     data = shared_data_dir()
     if a.base is not None and data is not None and (data / HED_WEIGHTS).is_file():
-        from specdsl.weights.keras_files import read_keras_weights
+        from specdsl.backends.keras.weights import read_keras_weights
 
         weights.update(read_keras_weights(data / HED_WEIGHTS, a, scope=a.base.name))
     return weights

@@ -117,7 +117,7 @@ def test_two_stage_fine_tuning_trains_only_block5_and_the_head(shared_data, tmp_
     assert counts == [f"Trainable params: {s.trainable_params:,}" for s in a.stages]
     assert "starts from the best weights of 'head'" in result.stdout
     assert history(run)["stage"] == ["head", "finetune"]
-    from specdsl.weights.keras_files import read_keras_weights
+    from specdsl.backends.keras.weights import read_keras_weights
 
     start = read_keras_weights(hed, a, scope="vgg16")
     end = checkpoint.load(run / "model.safetensors", a).tensors

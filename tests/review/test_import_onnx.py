@@ -14,7 +14,7 @@ onnx = pytest.importorskip("onnx")
 
 
 def export(analysis, path: Path) -> Path:
-    from specdsl.backends.onnx.export import build_model
+    from specdsl.backends.onnx.model import build_model
     from specdsl.weights.checkpoint import random_weights
 
     model = build_model(analysis, random_weights(analysis))

@@ -19,11 +19,11 @@ def import_model(path: str | Path) -> Imported:
         raise ImportFailed(f"no such file: {p}")
     suffix = p.suffix.lower()
     if suffix == ".keras":
-        from specdsl.review.importers.keras_file import import_keras
+        from specdsl.backends.keras.reader import import_keras
 
         return import_keras(p)
     if suffix == ".onnx":
-        from specdsl.review.importers.onnx_file import import_onnx
+        from specdsl.backends.onnx.reader import import_onnx
 
         return import_onnx(p)
     raise ImportFailed(f"{p}: cannot import a '{suffix}' file (give a .keras or .onnx file)")

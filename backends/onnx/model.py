@@ -25,7 +25,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from specdsl.backends.onnx import converters  # noqa: F401  (fills CONVERT)
+from specdsl.backends.onnx import layers  # noqa: F401  (fills CONVERT)
 from specdsl.backends.onnx.context import GraphContext
 from specdsl.backends.onnx.metadata import metadata_props
 from specdsl.backends.onnx.table import CONVERT

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from specdsl import ir
 from specdsl.backends.onnx.context import GraphContext
-from specdsl.backends.onnx.converters.activations import activate
+from specdsl.backends.onnx.layers.activations import activate
 from specdsl.backends.onnx.table import CONVERT
 from specdsl.check.analysis import LayerInfo
 

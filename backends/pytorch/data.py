@@ -13,7 +13,7 @@ import json
 
 from specdsl import ir
 from specdsl.backends.pytorch.code import EMIT, Ctx
-from specdsl.backends.pytorch.model_file import check_supported, spec_label
+from specdsl.backends.pytorch.model import check_supported, spec_label
 from specdsl.backends.pytorch.source import pick
 from specdsl.check.analysis import Analysis
 from specdsl.ir import spec_hash

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from specdsl import ir
+from specdsl.backends.onnx.read_layers import Group, Reader, read_group
 from specdsl.review.importers.common import (
     Imported,
     ImportFailed,
@@ -24,7 +25,6 @@ from specdsl.review.importers.common import (
     group_bases,
     model_name,
 )
-from specdsl.review.importers.onnx_layers import Group, Reader, read_group
 
 SKIPPED_LABELS = ("ToNCHW", "ToNHWC")
 INPUT_OPS = {"Cast", "Div", "Mul"}

@@ -2,10 +2,10 @@
 
 * ``.safetensors``: specdsl's neutral checkpoint (:mod:`specdsl.weights.checkpoint`);
 * ``.keras`` / ``.weights.h5`` / ``.h5``: Keras files, through
-  :func:`specdsl.weights.keras_files.read_keras_weights` (needs neither TF nor Keras: h5py);
+  :func:`specdsl.backends.keras.weights.read_keras_weights` (needs neither TF nor Keras: h5py);
 * ``.pt`` / ``.pth``: a PyTorch state dict, read with ``torch.load(weights_only=True)`` (the
   one case that needs torch, imported here only) and converted by
-  :func:`specdsl.weights.torch_layout.torch_to_canonical`.
+  :func:`specdsl.backends.pytorch.layout.torch_to_canonical`.
 
 Every failure is a :class:`WeightFileError` with one line naming the file.
 """
@@ -69,10 +69,10 @@ def read_weights(path: str | Path, analysis: Analysis) -> dict[str, np.ndarray]:
 
 def _read_keras(path: Path, analysis: Analysis) -> dict[str, np.ndarray]:
     try:
-        from specdsl.weights.keras_files import read_keras_weights
+        from specdsl.backends.keras.weights import read_keras_weights
     except ImportError:
         raise WeightFileError(
-            f"{path}: reading Keras weight files needs specdsl.weights.keras_files, "
+            f"{path}: reading Keras weight files needs specdsl.backends.keras.weights, "
             "which this installation lacks"
         ) from None
     return read_keras_weights(path, analysis)
@@ -86,10 +86,10 @@ def _read_torch(path: Path, analysis: Analysis) -> dict[str, np.ndarray]:
             f"{path}: reading a PyTorch state dict needs torch (pip install specdsl[torch])"
         ) from None
     try:
-        from specdsl.weights.torch_layout import torch_to_canonical
+        from specdsl.backends.pytorch.layout import torch_to_canonical
     except ImportError:
         raise WeightFileError(
-            f"{path}: converting PyTorch weights needs specdsl.weights.torch_layout, "
+            f"{path}: converting PyTorch weights needs specdsl.backends.pytorch.layout, "
             "which this installation lacks"
         ) from None
     try:

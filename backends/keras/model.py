@@ -17,8 +17,8 @@ from specdsl.backends.keras.codefmt import (
     py_str,
     py_tuple,
 )
-from specdsl.backends.keras.emitters import EMIT
 from specdsl.backends.keras.freeze_code import base_variables, stats_text, trainable_body
+from specdsl.backends.keras.layers import EMIT
 from specdsl.check.analysis import Analysis, LayerInfo
 from specdsl.ir.vocab import PREPROCESSING
 

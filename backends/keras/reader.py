@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from specdsl import ir
+from specdsl.backends.keras.read_layers import read_layer
 from specdsl.ir.vocab import OPTIMIZERS
 from specdsl.review.importers.common import (
     Imported,
@@ -32,7 +33,6 @@ from specdsl.review.importers.common import (
     snap,
     zoo_match,
 )
-from specdsl.review.importers.keras_layers import read_layer
 
 MODELS = ("Functional", "Sequential", "Model")
 # keras.applications.<arch>.preprocess_input of each zoo base, as the spec's preprocess mode

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 
 from specdsl import ir
-from specdsl.backends.pytorch.model_file import model_class_name, spec_label
+from specdsl.backends.pytorch.layout import module_names
+from specdsl.backends.pytorch.model import model_class_name, spec_label
 from specdsl.backends.pytorch.source import pick
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
 from specdsl.ir import spec_hash
 from specdsl.ir.vocab import OPTIMIZERS
-from specdsl.weights.torch_layout import module_names
 
 LINE = 100
 SUPPORTED_METRICS = ("accuracy", "binary_accuracy", "sparse_categorical_accuracy")

@@ -1,6 +1,6 @@
 """The converters, one module per family of layer kinds; importing them fills ``CONVERT``."""
 
-from specdsl.backends.onnx.converters import (  # noqa: F401
+from specdsl.backends.onnx.layers import (  # noqa: F401
     conv,
     dense,
     normalization,

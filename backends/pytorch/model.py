@@ -18,11 +18,11 @@ from specdsl import ir
 from specdsl.backends.pytorch import augment as _augment  # noqa: F401  (registers emitters)
 from specdsl.backends.pytorch import layers as _layers  # noqa: F401  (registers emitters)
 from specdsl.backends.pytorch.code import EMIT, Code, Ctx, activation, nchw
+from specdsl.backends.pytorch.layout import module_names
 from specdsl.backends.pytorch.source import pick
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis, LayerInfo
 from specdsl.ir import spec_hash
-from specdsl.weights.torch_layout import module_names
 
 LINE = 100
 

@@ -19,7 +19,7 @@ from specdsl.backends.keras.codefmt import (
     py_str,
 )
 from specdsl.backends.keras.freeze_code import stats_text, trainable_body
-from specdsl.backends.keras.model_code import header
+from specdsl.backends.keras.model import header
 from specdsl.check.analysis import Analysis
 
 TEMPLATES = Path(__file__).with_name("templates") / "train"
