@@ -62,7 +62,7 @@ def prepare_run_dir(analysis: Analysis, options: TrainOptions, last: str) -> Non
     checkpoint, and the same spec) or ``--overwrite`` (the folder is emptied here).
     """
     from specdsl.api import load
-    from specdsl.check.diagnostics import SpecError
+    from specdsl.diagnostics import SpecError
     from specdsl.ir import spec_hash
 
     run_dir = Path(options.run_dir)

@@ -71,7 +71,7 @@ def names() -> list[str]:
 
 def get(name: str) -> Backend:
     if name not in MODULES:
-        from specdsl.check.diagnostics import did_you_mean
+        from specdsl.diagnostics import did_you_mean
 
         hint = did_you_mean(name, MODULES)
         raise BackendError(

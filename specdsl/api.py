@@ -7,7 +7,7 @@ from pathlib import Path
 from specdsl import ir
 from specdsl.check.analysis import Analysis
 from specdsl.check.analyze import analyze, check
-from specdsl.check.diagnostics import Diagnostic
+from specdsl.diagnostics import Diagnostic
 from specdsl.syntax.parse import parse_file, parse_text, parse_with_diagnostics
 
 

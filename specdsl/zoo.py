@@ -1,10 +1,13 @@
-"""The zoo of pretrained bases (``base vgg16``): each one a spec under ``specs/zoo/``."""
+"""The zoo of pretrained bases (``base vgg16``): each one a spec under ``specs/zoo/``.
+
+This module only knows where the zoo's specs are; :func:`specdsl.syntax.parse.load_zoo_spec`
+parses one (so that parsing does not import itself through the zoo).
+"""
 
 from __future__ import annotations
 
-from functools import cache
+from pathlib import Path
 
-from specdsl import ir
 from specdsl.resources import resource_names, resource_path
 
 
@@ -12,11 +15,8 @@ def zoo_names() -> list[str]:
     return resource_names("zoo", ".spec")
 
 
-@cache
-def load_zoo_spec(arch: str) -> ir.ModelSpec | None:
-    """The zoo spec for ``arch``, or None when the zoo has no such model."""
+def zoo_path(arch: str) -> Path | None:
+    """The zoo spec file for ``arch``, or None when the zoo has no such model."""
     if arch not in zoo_names():
         return None
-    from specdsl.syntax.parse import parse_file
-
-    return parse_file(resource_path("zoo", f"{arch}.spec"))
+    return resource_path("zoo", f"{arch}.spec")

@@ -130,7 +130,7 @@ def merge(spec: ir.ModelSpec, layers: list) -> list:
 
 
 def _stored_spec(meta: dict[str, str], source: str) -> ir.ModelSpec | None:
-    from specdsl.check.diagnostics import SpecError
+    from specdsl.diagnostics import SpecError
     from specdsl.run.metadata import SPEC_TEXT
     from specdsl.syntax.parse import parse_text
 

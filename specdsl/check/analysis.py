@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass, field
 
 from specdsl import ir
-from specdsl.check.diagnostics import Diagnostics
 from specdsl.check.shapes import Geometry, Shape, Weight
+from specdsl.diagnostics import Diagnostics
 from specdsl.ir.vocab import PROBABILITY_ACTIVATIONS
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from specdsl import ir
 from specdsl.check import freezing
 from specdsl.check.analysis import Analysis, LayerInfo, StageInfo
-from specdsl.check.diagnostics import Diagnostics, SpecError
 from specdsl.check.rules import check_model
 from specdsl.check.shapes import Shape, ShapeError, infer
+from specdsl.diagnostics import Diagnostics, SpecError
 
 
 def analyze(spec: ir.ModelSpec, diags: Diagnostics | None = None) -> Analysis:

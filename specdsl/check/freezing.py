@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from specdsl import ir
 from specdsl.check.analysis import LayerInfo
-from specdsl.check.diagnostics import Diagnostics, did_you_mean
+from specdsl.diagnostics import Diagnostics, did_you_mean
 
 
 def resolve(

@@ -18,7 +18,7 @@ def check(
 ) -> None:
     """Check specs: syntax, names, shapes, freezing, training settings."""
     from specdsl.api import diagnose
-    from specdsl.check.diagnostics import SpecError
+    from specdsl.diagnostics import SpecError
     from specdsl.syntax.parse import read_spec_text
 
     if format not in ("text", "json"):

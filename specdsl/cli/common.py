@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from specdsl.check.diagnostics import Diagnostic, SpecError, render_all
+from specdsl.diagnostics import Diagnostic, SpecError, render_all
 
 EXIT_OK, EXIT_SPEC, EXIT_USAGE = 0, 1, 2
 
@@ -34,7 +34,7 @@ def require_file(path: Path) -> Path:
 
 def print_diagnostics(diags: list[Diagnostic], source: str | None, fmt: str = "text") -> None:
     if fmt == "json":
-        from specdsl.check.diagnostics import to_json
+        from specdsl.diagnostics import to_json
 
         print(to_json(diags))
         return

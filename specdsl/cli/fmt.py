@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from specdsl.check.diagnostics import Diagnostic
 from specdsl.cli.app import app
 from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, print_diagnostics
+from specdsl.diagnostics import Diagnostic
 
 
 @app.command()

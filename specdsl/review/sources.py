@@ -46,7 +46,7 @@ def empty_source(label: str, like: Analysis | None = None) -> ModelSource:
 
 def load_source(path: str | Path) -> ModelSource:
     """Read a spec, a ``.keras`` or an ``.onnx`` file; raise :class:`SourceError` if it fails."""
-    from specdsl.check.diagnostics import SpecError
+    from specdsl.diagnostics import SpecError
 
     p = Path(path)
     if not p.exists():

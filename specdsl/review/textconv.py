@@ -58,7 +58,7 @@ def settings_lines(a: Analysis) -> list[str]:
 
 def textconv(path: Path) -> str:
     from specdsl.api import load
-    from specdsl.check.diagnostics import SpecError
+    from specdsl.diagnostics import SpecError
 
     try:
         a = load(path)

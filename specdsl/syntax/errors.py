@@ -8,7 +8,7 @@ from functools import lru_cache
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
-from specdsl.check.diagnostics import Diagnostic, did_you_mean
+from specdsl.diagnostics import Diagnostic, did_you_mean
 from specdsl.ir.span import Span
 from specdsl.syntax.grammar import TERMINAL_WORDS, parse_slice, parser
 

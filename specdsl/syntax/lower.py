@@ -12,7 +12,7 @@ from collections.abc import Callable
 from lark import Token, Tree
 
 from specdsl import ir
-from specdsl.check.diagnostics import Diagnostics, did_you_mean
+from specdsl.diagnostics import Diagnostics, did_you_mean
 from specdsl.syntax.lower_layers import LayerLowering
 from specdsl.syntax.lower_training import TrainingLowering
 from specdsl.syntax.tokens import IDENT, span_of, stmt_word, unquote

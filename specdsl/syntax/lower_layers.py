@@ -5,7 +5,7 @@ from __future__ import annotations
 from lark import Token, Tree
 
 from specdsl import ir
-from specdsl.check.diagnostics import did_you_mean
+from specdsl.diagnostics import did_you_mean
 from specdsl.ir.vocab import ACTIVATIONS, PREPROCESS_MODES
 from specdsl.syntax.tokens import num, pair, span_of
 

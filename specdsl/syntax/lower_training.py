@@ -5,7 +5,7 @@ from __future__ import annotations
 from lark import Token, Tree
 
 from specdsl import ir
-from specdsl.check.diagnostics import did_you_mean
+from specdsl.diagnostics import did_you_mean
 from specdsl.ir.vocab import CHECKPOINT_MONITORS, LOSSES, METRICS, OPTIMIZERS, STRATEGIES
 from specdsl.syntax.tokens import span_of, stmt_word
 

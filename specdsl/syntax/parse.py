@@ -6,6 +6,7 @@ import gc
 from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from lark import Token, Tree
@@ -14,10 +15,11 @@ from lark.tree import Meta
 from pydantic import ValidationError
 
 from specdsl import ir
-from specdsl.check.diagnostics import Diagnostic, Diagnostics, SpecError
+from specdsl.diagnostics import Diagnostic, Diagnostics, SpecError
 from specdsl.syntax.errors import diagnose_statement, statement_chunks
 from specdsl.syntax.grammar import parse_slice
 from specdsl.syntax.lower import Lowerer
+from specdsl.zoo import zoo_path
 
 BOM = "\ufeff"
 
@@ -245,8 +247,6 @@ def parse_with_diagnostics(
 def _lower(
     tree: Tree, diags: Diagnostics, failed: bool, text: str, file: str | None, name: str | None
 ) -> tuple[ir.ModelSpec | None, Diagnostics]:
-    from specdsl.zoo import load_zoo_spec
-
     default = name or (Path(file).stem if file else "model")
     default = default if default.isidentifier() else "model"
     try:
@@ -285,3 +285,10 @@ def read_spec_text(path: Path) -> str:
         ) from None
     except OSError as e:
         raise SpecError([Diagnostic(f"cannot read: {e.strerror}", file=str(path))]) from None
+
+
+@cache
+def load_zoo_spec(arch: str) -> ir.ModelSpec | None:
+    """The parsed zoo spec for ``base ARCH``, or None when the zoo has no such model."""
+    path = zoo_path(arch)
+    return None if path is None else parse_file(path)

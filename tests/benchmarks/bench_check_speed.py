@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from specdsl import api  # noqa: E402
 from specdsl.check.analyze import analyze  # noqa: E402
-from specdsl.check.diagnostics import Diagnostic, Diagnostics  # noqa: E402
+from specdsl.diagnostics import Diagnostic, Diagnostics  # noqa: E402
 from specdsl.syntax import parse  # noqa: E402
 from specdsl.syntax.errors import to_diagnostic  # noqa: E402
 from specdsl.syntax.grammar import parser  # noqa: E402

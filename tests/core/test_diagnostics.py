@@ -7,7 +7,7 @@ import random
 import pytest
 
 from specdsl import api
-from specdsl.check.diagnostics import SpecError, render_all
+from specdsl.diagnostics import SpecError, render_all
 from specdsl.syntax.parse import parse_text
 from tests.conftest import LECTURE_SPECS
 

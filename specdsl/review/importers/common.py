@@ -64,7 +64,8 @@ def _same_layers(a, b) -> bool:
 
 def zoo_match(layers: list) -> str | None:
     """The zoo base whose layers (names and settings) are exactly these, if any."""
-    from specdsl.zoo import load_zoo_spec, zoo_names
+    from specdsl.syntax.parse import load_zoo_spec
+    from specdsl.zoo import zoo_names
 
     for arch in zoo_names():
         zoo = load_zoo_spec(arch)
@@ -74,7 +75,7 @@ def zoo_match(layers: list) -> str | None:
 
 
 def make_base(arch: str, name: str, layers: list, weights: str | None = None) -> ir.Base:
-    from specdsl.zoo import load_zoo_spec
+    from specdsl.syntax.parse import load_zoo_spec
 
     zoo = load_zoo_spec(arch)
     entry = ir.InputLayer(name="input_layer", shape=zoo.input_shape or ())
@@ -83,7 +84,8 @@ def make_base(arch: str, name: str, layers: list, weights: str | None = None) ->
 
 def group_bases(layers: list) -> list:
     """Find runs of leaf layers that are exactly a zoo base and put them back into a Base."""
-    from specdsl.zoo import load_zoo_spec, zoo_names
+    from specdsl.syntax.parse import load_zoo_spec
+    from specdsl.zoo import zoo_names
 
     out, i = [], 0
     zoos = [(arch, load_zoo_spec(arch)) for arch in zoo_names()]
