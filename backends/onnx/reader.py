@@ -13,7 +13,6 @@ compared.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from specdsl import ir
@@ -129,6 +128,18 @@ def merge(spec: ir.ModelSpec, layers: list) -> list:
     return out
 
 
+def _labels(meta: dict[str, str], source: str) -> tuple[str, ...]:
+    """The file's ``labels`` metadata, checked as ``specdsl run`` checks it (untrusted)."""
+    from specdsl.run import metadata as keys
+
+    if not meta.get(keys.LABELS):
+        return ()
+    try:
+        return keys.parse_metadata_labels(meta[keys.LABELS])
+    except ValueError as e:
+        raise ImportFailed(f"{source}: metadata '{keys.LABELS}' {e}") from None
+
+
 def _stored_spec(meta: dict[str, str], source: str) -> ir.ModelSpec | None:
     from specdsl.diagnostics import SpecError
     from specdsl.run.metadata import SPEC_TEXT
@@ -169,7 +180,7 @@ def import_onnx(path: Path) -> Imported:
             notes.append("the graph's layers differ from the spec stored in the file")
             stored = None
     if stored is None:
-        labels = tuple(json.loads(meta[keys.LABELS])) if meta.get(keys.LABELS) else ()
+        labels = _labels(meta, source)
         name = meta.get(keys.MODEL_NAME) or model.graph.name
         spec = ir.ModelSpec(
             name=model_name(name, path.stem),

@@ -106,3 +106,21 @@ def test_foreign_onnx_file_is_refused_clearly(tmp_path: Path):
     (tmp_path / "junk.onnx").write_bytes(b"not a model")
     with pytest.raises(ImportFailed, match="not a readable ONNX file"):
         import_model(tmp_path / "junk.onnx")
+
+
+@pytest.mark.parametrize("labels", ["not json [", '{"a": 1}', "[1, 2]"])
+def test_malformed_labels_metadata_is_one_line(tmp_path: Path, labels: str):
+    """Metadata is untrusted: a graph without a stored spec and with bad labels."""
+    from onnx import helper
+
+    model = export(load(spec("mnist_convnet")), tmp_path / "m.onnx")
+    m = onnx.load(str(model))
+    props = {p.key: p.value for p in m.metadata_props if p.key != "spec"}
+    props["labels"] = labels
+    del m.metadata_props[:]
+    helper.set_model_props(m, props)
+    onnx.save(m, str(model))
+    code, out, err = cli("import", model, "-o", tmp_path / "back.spec")
+    assert code == 1
+    assert "metadata 'labels'" in out + err and "Traceback" not in out + err
+    assert not (tmp_path / "back.spec").exists()
