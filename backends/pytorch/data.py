@@ -14,7 +14,7 @@ import json
 from specdsl import ir
 from specdsl.backends.pytorch.code import EMIT, Ctx
 from specdsl.backends.pytorch.model import check_supported, spec_label
-from specdsl.backends.pytorch.source import pick
+from specdsl.backends.source import pick
 from specdsl.check.analysis import Analysis
 from specdsl.ir import spec_hash
 
@@ -87,7 +87,8 @@ def data_source(analysis: Analysis) -> str:
             '"""',
         ]
     )
-    text_parts = pick("augmentations", helpers) + pick("data_loading", LOADING)
+    text_parts = pick("pytorch", "augmentations", helpers)
+    text_parts += pick("pytorch", "data_loading", LOADING)
     used = "\n".join(text_parts)
     imports = ["import math"] if "math." in used else []
     imports += ["", "import numpy as np", "import torch", "from PIL import Image"]

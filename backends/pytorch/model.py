@@ -19,8 +19,8 @@ from specdsl.backends.pytorch import augment as _augment  # noqa: F401  (registe
 from specdsl.backends.pytorch import layers as _layers  # noqa: F401  (registers emitters)
 from specdsl.backends.pytorch.code import EMIT, Code, Ctx, activation, nchw
 from specdsl.backends.pytorch.layout import module_names
-from specdsl.backends.pytorch.source import pick
 from specdsl.backends.registry import BackendError
+from specdsl.backends.source import pick
 from specdsl.check.analysis import Analysis, LayerInfo
 from specdsl.ir import spec_hash
 
@@ -187,12 +187,12 @@ def model_source(analysis: Analysis) -> str:
     what = f"probabilities ({act})" if act else "outputs"
     methods += [""] + _method("forward", f"Images -> {what}, as the Keras model.", [], out_expr)
     if has_bn:
-        methods += [""] + pick("model_helpers", ["FrozenBatchNormMixin.train"])
+        methods += [""] + pick("pytorch", "model_helpers", ["FrozenBatchNormMixin.train"])
 
     uses_init = any(i.kind in ("conv", "dense") for i in analysis.flat())
     helpers = (["keras_init"] if uses_init else []) + body.helpers
     helpers = [h for h in helpers if h != "frozen_batchnorm"]
-    helper_src = pick("model_helpers", helpers)
+    helper_src = pick("pytorch", "model_helpers", helpers)
 
     h, w, c = analysis.input_shape
     aug_note = (

@@ -12,8 +12,8 @@ import json
 from specdsl import ir
 from specdsl.backends.pytorch.layout import module_names
 from specdsl.backends.pytorch.model import model_class_name, spec_label
-from specdsl.backends.pytorch.source import pick
 from specdsl.backends.registry import BackendError
+from specdsl.backends.source import pick
 from specdsl.check.analysis import Analysis
 from specdsl.ir import spec_hash
 from specdsl.ir.vocab import OPTIMIZERS
@@ -216,14 +216,14 @@ def train_source(analysis: Analysis) -> str:
     builder = "build_model__base" if base is not None else "build_model__plain"
     optimizers = sorted({OPTIMIZER_CODE[p[2]][0] for p in plan} - {None})
     body = [
-        *pick("optimizers", optimizers),
+        *pick("pytorch", "optimizers", optimizers),
         "\n".join(_optimizer_factory(plan)),
-        *pick("losses", [loss_snippet], rename={loss_snippet: "compute_loss"}),
-        *pick("losses", [correct], rename={correct: "count_correct"}),
-        *pick("run", [builder], rename={builder: "build_model"}),
-        *pick("training", [inputs], rename={inputs: "training_inputs"}),
-        *pick("training", loop),
-        *pick("run", run),
+        *pick("pytorch", "losses", [loss_snippet], rename={loss_snippet: "compute_loss"}),
+        *pick("pytorch", "losses", [correct], rename={correct: "count_correct"}),
+        *pick("pytorch", "run", [builder], rename={builder: "build_model"}),
+        *pick("pytorch", "training", [inputs], rename={inputs: "training_inputs"}),
+        *pick("pytorch", "training", loop),
+        *pick("pytorch", "run", run),
         'if __name__ == "__main__":\n    sys.exit(main())',
     ]
     weights = json.dumps(base.layer.weights) if base is not None and base.layer.weights else None
@@ -248,7 +248,7 @@ def train_source(analysis: Analysis) -> str:
             f"BASE_WEIGHTS = {weights}  # 'imagenet', a Keras weights file, or None",
         ]
     body = [b.replace("Model()", f"{cls}()") for b in body]
-    stage = pick("training", ["Stage"])[0] + "\n\n\n" + "\n".join(_stage_lines(plan))
+    stage = pick("pytorch", "training", ["Stage"])[0] + "\n\n\n" + "\n".join(_stage_lines(plan))
     text = "\n".join([*constants, stage, *body])
     imports = _imports(text, cls, features, base is not None)
     head = "\n\n".join([_docstring(analysis, from_logits), imports, "\n".join(constants)])
