@@ -207,3 +207,9 @@ class Base(LayerBase):
     arch: str
     weights: str | None = None  # "imagenet", a file path, or None (random init)
     layers: tuple[SimpleLayer, ...] = ()  # noqa: F821 (specdsl.ir.kinds)
+
+
+# Every layer class is part of specdsl.ir (a new kind needs no edit there).
+__all__ = [
+    n for n, v in list(globals().items()) if isinstance(v, type) and issubclass(v, LayerBase)
+]
