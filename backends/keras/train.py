@@ -1,14 +1,13 @@
 """Write ``train.py``: the spec's training section as a script that runs on its own.
 
-The script is a fixed template (``templates/train/*.py.tmpl``, joined in file-name order:
-setup, data, last checkpoint, training, results) with the spec's settings written in as
-constants, one ``set_trainable_<stage>`` function per stage, and only the parts the spec needs
-(``#if base`` / ``#if features`` blocks).
+The script is definitions copied by name from the snippet modules (``snippets/run.py``,
+``data_loading.py``, ``training.py``: real, linted Python) with the spec's settings written
+in as constants and one ``set_trainable_<stage>`` function per stage. What only some specs
+need is a definition of its own, chosen here: the pretrained base's weights and options
+(``__base``), training the head on stored features (``train__features``).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from specdsl.backends.keras.codefmt import (
     INDENT,
@@ -20,9 +19,60 @@ from specdsl.backends.keras.codefmt import (
 )
 from specdsl.backends.keras.freeze_code import stats_text, trainable_body
 from specdsl.backends.keras.model import header
+from specdsl.backends.source import pick
 from specdsl.check.analysis import Analysis
 
-TEMPLATES = Path(__file__).with_name("templates") / "train"
+IMPORTS = """\
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+# isort: split
+# specdsl (installed): the spec, data readers, weight files, the neutral checkpoint
+from specdsl.api import load
+{runtime}
+from specdsl.check.diagnostics import SpecError
+from specdsl.data import DataError, detect
+from specdsl.data.folders import check_classes, scan_image_folder
+from specdsl.data.mnist import load_mnist
+from specdsl.ir import spec_hash
+from specdsl.weights import checkpoint
+from specdsl.weights.checkpoint import CheckpointError
+{keras_files}
+# isort: split
+# the model: model.py beside this script
+from model import INPUT_SHAPE, build_model"""
+
+CHECKPOINT = [  # snippets/training.py: last.npz, what --resume goes on from
+    "start_run",
+    "save_last",
+    "load_last",
+    "restore_random_state",
+    "restore_optimizer",
+    "LastCheckpoint",
+]
+DATA = [  # snippets/data_loading.py
+    "Data",
+    "load_data",
+    "load_mnist_arrays",
+    "load_image_folder",
+    "limited_view",
+    "fit_inputs",
+]
+RESULTS = ["write_atomic", "save_history", "plot_curves"]  # snippets/run.py
 
 
 def spec_file_name(analysis: Analysis) -> str:
@@ -37,36 +87,57 @@ def train_source(analysis: Analysis) -> str:
             "the keras backend does not train strategy 'features' in stages; "
             "use stages with the base inside the model (strategy fit)"
         )
-    flags = {"base": analysis.base is not None, "features": t.strategy == "features"}
-    parts = {
-        "HEADER": _header(analysis),
-        "CONSTANTS": _constants(analysis),
-        "STAGES": _stages(analysis),
-    }
-    pieces = sorted(TEMPLATES.glob("*.py.tmpl"))
-    template = "".join(p.read_text(encoding="utf-8") for p in pieces)
-    return render(template, flags, parts)
+    base = analysis.base is not None
+    variant = "__base" if base else "__plain"
+    if t.strategy == "features":
+        training = ["split_at_base", "extract_features", "train__features"]
+    else:
+        training = ["train__fit"]
+    runtime = "get_weights, set_weights" if base else "get_weights"
+    keras_files = "imagenet_weights_file, read_keras_weights"
+    imports = IMPORTS.format(
+        runtime=f"from specdsl.backends.keras.runtime import {runtime}",
+        keras_files=f"from specdsl.weights.keras_files import {keras_files}\n" if base else "",
+    )
+    constants = [
+        *_constants(analysis),
+        *pick("keras", "data_loading", ["COLOR_MODES", "LABEL_MODES"]),
+        *pick("keras", "training", ["LAST"]),
+    ]
+    stage = "\n\n\n".join([*pick("keras", "training", ["Stage"]), _stages(analysis)])
+    stage += "\n\n" + pick("keras", "training", ["OPTIMIZERS"])[0]
+    chunks = [
+        "\n\n".join(["\n".join(_header(analysis)), imports, "\n".join(constants)]),
+        *pick("keras", "run", ["TrainError"]),
+        stage,
+        *pick("keras", "run", [f"parse_args{variant}", "load_spec"], rename=_plain("parse_args")),
+        _banner("data"),
+        *pick("keras", "data_loading", DATA),
+    ]
+    if base:
+        chunks += [_banner("pretrained base"), *pick("keras", "run", ["base_weights"])]
+    chunks += [
+        _banner("the last checkpoint: what --resume goes on from"),
+        *pick("keras", "training", CHECKPOINT),
+        _banner("training"),
+        *pick("keras", "training", ["BestCheckpoint", "EpochTimer", "count_params"]),
+        *pick("keras", "training", ["make_optimizer", "run_stages"]),
+        *pick("keras", "training", [*training, "evaluate"], rename=_plain("train")),
+        _banner("results"),
+        *pick("keras", "run", [*RESULTS, f"main{variant}"], rename=_plain("main")),
+        'if __name__ == "__main__":\n    sys.exit(main())',
+    ]
+    return "\n\n\n".join(chunks) + "\n"
 
 
-def render(template: str, flags: dict[str, bool], parts: dict[str, list[str]]) -> str:
-    """Keep ``#if name`` / ``#else`` / ``#endif`` blocks by flag; fill ``#insert NAME`` lines."""
-    out: list[str] = []
-    keep = [True]
-    for line in template.splitlines():
-        word = line.split()
-        if line.startswith("#if "):
-            keep.append(keep[-1] and flags[word[1]])
-        elif line.startswith("#else"):
-            keep[-1] = not keep[-1] and keep[-2]
-        elif line.startswith("#endif"):
-            keep.pop()
-        elif not keep[-1]:
-            continue
-        elif line.startswith("#insert "):
-            out.extend(parts[word[1]])
-        else:
-            out.append(line)
-    return "\n".join(out) + "\n"
+def _plain(name: str) -> dict[str, str]:
+    """Each variant of ``name`` (``name__base``, ...) gets the plain name in train.py."""
+    return {f"{name}__{v}": name for v in ("plain", "base", "fit", "features")}
+
+
+def _banner(title: str) -> str:
+    """A section comment: ``# ---- title ---...`` as wide as a black-formatted line (88)."""
+    return f"# ---- {title} ".ljust(87, "-")
 
 
 def _header(analysis: Analysis) -> list[str]:
@@ -140,7 +211,7 @@ def _optimizer_args(opt) -> list[str]:
     return [f"optimizer={py_str(opt.name)}", f"learning_rate={lr}"]
 
 
-def _stages(analysis: Analysis) -> list[str]:
+def _stages(analysis: Analysis) -> str:
     t = analysis.spec.training
     entries: list[list[str]] = []
     if not t.stages:
@@ -158,4 +229,4 @@ def _stages(analysis: Analysis) -> list[str]:
     for args in entries:
         lines += call_line(INDENT, "", "Stage", args, ",")
     lines.append("]")
-    return lines
+    return "\n".join(lines[2:])

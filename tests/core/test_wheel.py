@@ -33,7 +33,10 @@ def test_wheel_contents(wheel):
     assert "specdsl/grammars/specdsl.lark" in names
     assert "specdsl/zoo/vgg16.spec" in names
     assert "specdsl/backends/registry.py" in names
-    assert "specdsl/backends/keras/templates/train/1_setup.py.tmpl" in names
+    assert "specdsl/backends/source.py" in names  # the snippet picker and the snippets
+    assert "specdsl/backends/keras/snippets/training.py" in names
+    assert "specdsl/backends/pytorch/snippets/training.py" in names
+    assert not [n for n in names if n.endswith(".tmpl")]
     assert "specdsl/backends.py" not in names  # the checkout's stand-in
     # No generic top-level package such as 'backends' or 'tests' is installed.
     tops = {n.split("/")[0] for n in names if not n.startswith("specdsl-")}
@@ -84,7 +87,7 @@ def test_installed_wheel_checks_a_spec(wheel, tmp_path):
         text=True,
         timeout=120,
     )
-    assert r.returncode == 0, r.stderr  # the backends and their templates came with the wheel
+    assert r.returncode == 0, r.stderr  # the backends and their snippets came with the wheel
     assert (tmp_path / "out" / "model.py").is_file()
 
 

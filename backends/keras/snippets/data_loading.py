@@ -1,6 +1,30 @@
+"""train.py's data: image folders (image_dataset_from_directory) and MNIST arrays.
+
+The constants and definitions before COLOR_MODES are placeholders for what train.py
+defines elsewhere."""
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+
+from specdsl.data import detect
+from specdsl.data.folders import check_classes, scan_image_folder
+from specdsl.data.mnist import load_mnist
+
+SPEC_FILE = "model.spec"
+INPUT_SHAPE = (28, 28, 1)
+CLASSES = []
+NUM_CLASSES = 10
+LOSS = "sparse_categorical_crossentropy"
+MONITOR = "val_loss"
+SCALE_INPUTS = True
+TrainError = Exception
 
 
-# ---- data ---------------------------------------------------------------------------
+COLOR_MODES = {1: "grayscale", 3: "rgb", 4: "rgba"}
+LABEL_MODES = {"binary_crossentropy": "binary", "categorical_crossentropy": "categorical"}
 
 
 @dataclass
@@ -93,18 +117,3 @@ def fit_inputs(split, batch_size: int) -> dict:
     if isinstance(split, tuple):  # arrays: Keras batches (and, in fit, shuffles) them
         return {"x": split[0], "y": split[1], "batch_size": batch_size}
     return {"x": split}  # a dataset: batched (and shuffled) by image_dataset_from_directory
-#if base
-
-
-# ---- pretrained base ----------------------------------------------------------------
-
-
-def base_weights(analysis, override: Path | None):
-    """The pretrained base's weights (specdsl's canonical keys), or None for a random start."""
-    source = override if override is not None else BASE_WEIGHTS
-    if source is None:
-        return None
-    path = imagenet_weights_file(BASE_ARCH) if source == "imagenet" else Path(source)
-    print(f"Weights of {BASE}: {path}")
-    return read_keras_weights(path, analysis, scope=BASE)
-#endif

@@ -1,6 +1,157 @@
+"""train.py's training: stages, Keras's fit with its callbacks, last.npz for --resume.
+
+The constants and definitions before Stage are placeholders for what train.py defines
+elsewhere."""
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+SPEC_HASH = ""
+INPUT_SHAPE = (28, 28, 1)
+LOSS = "sparse_categorical_crossentropy"
+METRICS = ["accuracy"]
+BATCH_SIZE = 32
+MONITOR = "val_loss"
+BASE = "vgg16"
+STAGES = []
+TrainError = Exception
+Data = object
 
 
-# ---- training -----------------------------------------------------------------------
+def fit_inputs(split, batch_size: int) -> dict:
+    return {}
+
+
+@dataclass
+class Stage:
+    """One training stage: its epochs, its optimizer, and the trainable flags it sets."""
+
+    name: str
+    epochs: int
+    optimizer: str
+    learning_rate: float | None  # None: the optimizer's Keras default
+    set_trainable: Callable | None  # None: the flags build_model() set
+
+
+OPTIMIZERS = {
+    "rmsprop": keras.optimizers.RMSprop,
+    "adam": keras.optimizers.Adam,
+    "adamw": keras.optimizers.AdamW,
+    "sgd": keras.optimizers.SGD,
+    "nadam": keras.optimizers.Nadam,
+}
+LAST = "last.npz"  # the last epoch's checkpoint, written after every epoch
+
+
+def start_run(args) -> dict | None:
+    """last.npz's content with --resume (its settings fill what args leave out), else None.
+
+    A run folder that holds an earlier run is refused unless --resume or --overwrite is given.
+    """
+    last = args.run_dir / LAST
+    if args.resume and not last.is_file():
+        raise TrainError(f"{last}: no such checkpoint to resume from")
+    if not args.resume and last.exists() and not args.overwrite:
+        raise TrainError(
+            f"{args.run_dir}: holds an earlier run ({LAST}); pass --resume to go on from it, "
+            "or --overwrite to start again"
+        )
+    saved = load_last(last) if args.resume else None
+    settings = saved["settings"] if saved else {}
+    defaults = {"epochs": None, "batch_size": BATCH_SIZE, "limit": None, "seed": 0}
+    for name, default in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, settings.get(name, default))
+    if saved:
+        print(f"Resuming from {last}: {len(saved['record']['stage'])} epochs done")
+    return saved
+
+
+def save_last(path: Path, net, record: dict, position: dict, args) -> None:
+    """last.npz: weights, optimizer state, the run so far and the random state, atomically."""
+    weights = net.get_weights()
+    variables = [keras.ops.convert_to_numpy(v) for v in net.optimizer.variables]
+    numpy_rng = np.random.get_state()
+    meta = {
+        "spec_hash": SPEC_HASH,
+        "record": record,
+        "position": position,  # stage index, epochs finished in it, its best MONITOR value
+        "settings": {k: getattr(args, k) for k in ("epochs", "batch_size", "limit", "seed")},
+        "counts": [len(weights), len(variables)],
+        "numpy_rng": [numpy_rng[0], *numpy_rng[2:]],
+        "python_rng": random.getstate(),
+    }
+    arrays = {f"weight_{i}": w for i, w in enumerate(weights)}
+    arrays |= {f"optimizer_{i}": v for i, v in enumerate(variables)}
+    arrays |= {"numpy_rng_keys": numpy_rng[1], "meta": np.array(json.dumps(meta))}
+    tmp = path.with_name(f".tmp-{path.name}")
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_last(path: Path) -> dict:
+    try:
+        with np.load(path) as f:
+            saved = json.loads(str(f["meta"]))
+            weights, variables = saved["counts"]
+            saved["weights"] = [f[f"weight_{i}"] for i in range(weights)]
+            saved["optimizer"] = [f[f"optimizer_{i}"] for i in range(variables)]
+            saved["numpy_rng_keys"] = f["numpy_rng_keys"]
+    except (OSError, ValueError, KeyError) as e:
+        raise TrainError(f"{path}: not a readable checkpoint ({e})") from None
+    if saved["spec_hash"] != SPEC_HASH:
+        raise TrainError(f"{path}: saved by another spec; cannot resume")
+    return saved
+
+
+def restore_random_state(saved: dict, seed: int) -> None:
+    """NumPy's and Python's generators as saved; TensorFlow's (not saveable) seeded anew."""
+    keras.utils.set_random_seed(seed + len(saved["record"]["stage"]))
+    kind, pos, has_gauss, cached = saved["numpy_rng"]
+    np.random.set_state((kind, saved["numpy_rng_keys"], pos, has_gauss, cached))
+    version, state, gauss = saved["python_rng"]
+    random.setstate((version, tuple(state), gauss))
+
+
+def restore_optimizer(net, values: list) -> None:
+    """The optimizer's variables (step count, moments) as they were after the last epoch."""
+    net.optimizer.build(net.trainable_variables)
+    if len(net.optimizer.variables) != len(values):
+        raise TrainError(f"{LAST}: the optimizer's state does not fit this stage")
+    for variable, value in zip(net.optimizer.variables, values, strict=True):
+        variable.assign(value)
+
+
+class LastCheckpoint(keras.callbacks.Callback):
+    """After every epoch: the epoch joins the record, and last.npz is written."""
+
+    def __init__(self, run_dir: Path, record: dict, stage: int, timer, keeper, args):
+        super().__init__()
+        self.run_dir, self.record, self.stage, self.args = run_dir, record, stage, args
+        self.timer, self.keeper = timer, keeper  # EpochTimer, BestCheckpoint or None
+
+    def on_epoch_end(self, epoch, logs=None):
+        record = self.record
+        for key, value in (logs or {}).items():
+            record["history"].setdefault(key, []).append(float(value))
+        record["stage"].append(STAGES[self.stage].name)
+        record["epoch_seconds"].append(self.timer.seconds[-1])
+        record["epoch_cpu_seconds"].append(self.timer.cpu_seconds[-1])
+        best = self.keeper.best if self.keeper is not None else None
+        best = float(best) if best is not None else None
+        position = {"stage": self.stage, "epoch": epoch + 1, "best": best}
+        save_last(self.run_dir / LAST, self.model, record, position, self.args)
 
 
 class BestCheckpoint(keras.callbacks.Callback):
@@ -99,7 +250,6 @@ def run_stages(model, net, train, validation, args, run_dir: Path, saved) -> dic
         net.load_weights(best)  # evaluate the best model, as in Listing 8.13
         print(f"Restored the best weights ({MONITOR}) from {best.name}")
     return record
-#if features
 
 
 def split_at_base(model):
@@ -132,7 +282,7 @@ def extract_features(extractor, split, batch_size: int):
     return np.concatenate(features), np.concatenate(labels)
 
 
-def train(model, data: Data, args, run_dir: Path, saved):
+def train__features(model, data: Data, args, run_dir: Path, saved):
     """Feature extraction (Listings 8.19-8.21): the head trains on stored base features."""
     extractor, head = split_at_base(model)
     print("Extracting features with the frozen base (train, validation, test)")
@@ -141,13 +291,11 @@ def train(model, data: Data, args, run_dir: Path, saved):
     test = extract_features(extractor, data.test, args.batch_size)
     record = run_stages(model, head, train_features, validation, args, run_dir, saved)
     return record | {"test": evaluate(head, test, args.batch_size)}
-#else
 
 
-def train(model, data: Data, args, run_dir: Path, saved):
+def train__fit(model, data: Data, args, run_dir: Path, saved):
     record = run_stages(model, model, data.train, data.validation, args, run_dir, saved)
     return record | {"test": evaluate(model, data.test, args.batch_size)}
-#endif
 
 
 def evaluate(net, test, batch_size: int) -> dict | None:

@@ -1,0 +1,192 @@
+"""train.py's run: its errors, arguments, spec, base weights, results and main.
+
+The constants and definitions before TrainError are placeholders for what train.py defines
+elsewhere."""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import keras
+
+from specdsl.api import load
+from specdsl.backends.keras.runtime import get_weights, set_weights
+from specdsl.check.diagnostics import SpecError
+from specdsl.data import DataError
+from specdsl.ir import spec_hash
+from specdsl.weights import checkpoint
+from specdsl.weights.checkpoint import CheckpointError
+from specdsl.weights.keras_files import imagenet_weights_file, read_keras_weights
+
+SPEC_FILE = "model.spec"
+SPEC_HASH = ""
+METRICS = ["accuracy"]
+BATCH_SIZE = 32
+BASE = "vgg16"
+BASE_ARCH = "vgg16"
+BASE_WEIGHTS = None  # 'imagenet', a file or None
+LAST = "last.npz"
+
+
+def parse_args(argv=None):
+    return argparse.Namespace()
+
+
+def build_model():
+    return keras.Sequential()
+
+
+def load_data(folder: Path, batch_size: int, limit: int | None, seed: int, workdir: Path):
+    return None
+
+
+def start_run(args) -> dict | None:
+    return None
+
+
+def train(model, data, args, run_dir: Path, saved):
+    return {}
+
+
+class TrainError(Exception):
+    """Input this script cannot train on; the message is one line naming the file."""
+
+
+def parse_args__plain(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="image folder or MNIST folder")
+    parser.add_argument("--run-dir", type=Path, default=Path("run"), help="where results go")
+    parser.add_argument("--epochs", type=int, help="epochs of every stage (default: the spec's)")
+    parser.add_argument("--batch-size", type=int, help=f"default: {BATCH_SIZE}")
+    parser.add_argument("--limit", type=int, help="at most this many examples per split")
+    parser.add_argument("--seed", type=int, help="random seed (default: 0)")
+    parser.add_argument("--resume", action="store_true", help=f"go on from the run folder's {LAST}")
+    parser.add_argument("--overwrite", action="store_true", help="start again over an earlier run")
+    return parser.parse_args(argv)
+
+
+def parse_args__base(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="image folder or MNIST folder")
+    parser.add_argument("--run-dir", type=Path, default=Path("run"), help="where results go")
+    parser.add_argument("--epochs", type=int, help="epochs of every stage (default: the spec's)")
+    parser.add_argument("--batch-size", type=int, help=f"default: {BATCH_SIZE}")
+    parser.add_argument("--limit", type=int, help="at most this many examples per split")
+    parser.add_argument("--weights", type=Path, help="weights file for the pretrained base")
+    parser.add_argument("--seed", type=int, help="random seed (default: 0)")
+    parser.add_argument("--resume", action="store_true", help=f"go on from the run folder's {LAST}")
+    parser.add_argument("--overwrite", action="store_true", help="start again over an earlier run")
+    return parser.parse_args(argv)
+
+
+def load_spec():
+    """The spec this script was generated from: it names the checkpoint's weights."""
+    path = Path(__file__).with_name(SPEC_FILE)
+    analysis = load(path)
+    if spec_hash(analysis.spec) != SPEC_HASH:
+        raise TrainError(f"{path}: changed since this script was generated; build again")
+    return analysis
+
+
+def base_weights(analysis, override: Path | None):
+    """The pretrained base's weights (specdsl's canonical keys), or None for a random start."""
+    source = override if override is not None else BASE_WEIGHTS
+    if source is None:
+        return None
+    path = imagenet_weights_file(BASE_ARCH) if source == "imagenet" else Path(source)
+    print(f"Weights of {BASE}: {path}")
+    return read_keras_weights(path, analysis, scope=BASE)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".tmp-{path.name}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def save_history(path: Path, record: dict) -> None:
+    """history.json: Keras's history per epoch, each epoch's stage and seconds, test results."""
+    record = {"spec": SPEC_FILE, "spec_hash": SPEC_HASH} | record
+    write_atomic(path, (json.dumps(record, indent=2) + "\n").encode())
+
+
+def plot_curves(path: Path, history: dict, stages: list[str]) -> None:
+    """Training and validation accuracy and loss per epoch (the lecture's Listing 8.10)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [m for m in METRICS if m in history][:1] + ["loss"]
+    fig, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4.5), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        epochs = range(1, len(history[name]) + 1)
+        ax.plot(epochs, history[name], "bo", label=f"Training {name}")
+        if f"val_{name}" in history:
+            ax.plot(epochs, history[f"val_{name}"], "b", label=f"Validation {name}")
+        for k in range(1, len(stages)):
+            if stages[k] != stages[k - 1]:
+                ax.axvline(k + 0.5, color="gray", linestyle=":", label=f"stage {stages[k]}")
+        both = "Training and validation" if f"val_{name}" in history else "Training"
+        ax.set_title(f"{both} {name}")
+        ax.set_xlabel("Epochs")
+        ax.legend()
+    fig.tight_layout()
+    tmp = path.with_name(f".tmp-{path.name}")
+    fig.savefig(tmp, format="png")
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def main__plain(argv=None) -> int:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="specdsl-data-") as workdir:
+        try:  # check everything before writing anything
+            analysis = load_spec()
+            saved = start_run(args)  # with --resume: last.npz, whose settings fill args
+            keras.utils.set_random_seed(args.seed)
+            data = load_data(args.data, args.batch_size, args.limit, args.seed, Path(workdir))
+        except (TrainError, DataError, CheckpointError, SpecError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        run_dir = args.run_dir
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if args.overwrite:
+            (run_dir / LAST).unlink(missing_ok=True)
+        model = build_model()
+        record = train(model, data, args, run_dir, saved)
+    save_history(run_dir / "history.json", record)
+    plot_curves(run_dir / "curves.png", record["history"], record["stage"])
+    checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)
+    print(f"Run folder: {run_dir} (history.json, curves.png, model.safetensors)")
+    return 0
+
+
+def main__base(argv=None) -> int:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="specdsl-data-") as workdir:
+        try:  # check everything before writing anything
+            analysis = load_spec()
+            saved = start_run(args)  # with --resume: last.npz, whose settings fill args
+            keras.utils.set_random_seed(args.seed)
+            data = load_data(args.data, args.batch_size, args.limit, args.seed, Path(workdir))
+            weights = base_weights(analysis, args.weights)
+        except (TrainError, DataError, CheckpointError, SpecError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        run_dir = args.run_dir
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if args.overwrite:
+            (run_dir / LAST).unlink(missing_ok=True)
+        model = build_model()
+        if weights is not None:
+            set_weights(model, analysis, weights, strict=False)
+        record = train(model, data, args, run_dir, saved)
+    save_history(run_dir / "history.json", record)
+    plot_curves(run_dir / "curves.png", record["history"], record["stage"])
+    checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)
+    print(f"Run folder: {run_dir} (history.json, curves.png, model.safetensors)")
+    return 0
