@@ -27,8 +27,10 @@ COMMANDS = (
     "export",
     "graph",
     "run",
+    "eval",
     "importer",
     "train",
+    "lsp",
 )
 
 

@@ -54,11 +54,61 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+class ModelError(Exception):
+    """The model cannot be used (one line); ``code`` is the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_INPUT) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def open_model(model: str, device: str = "auto", threads=None, size=None, labels=None):
+    """(session, provider, ModelInfo) of an ONNX file, every name and key checked; ModelError
+    otherwise. ``size`` and ``labels`` override the file's metadata."""
+    from specdsl.run import metadata as md
+    from specdsl.run.session import CPU, SessionError, cuda_listed, open_session
+
+    try:
+        session, provider = open_session(model, device, threads)
+    except SessionError as e:
+        raise ModelError(str(e), EXIT_INPUT) from None
+    if device == "auto" and provider == CPU and cuda_listed():
+        _say("note: onnxruntime-gpu is installed but CUDA did not start; running on the CPU")
+    try:  # names and metadata are the file's: ONNX Runtime fails on bytes that are not UTF-8
+        inp, out = session.get_inputs()[0], session.get_outputs()[0]
+        meta = session.get_modelmeta().custom_metadata_map
+    except UnicodeDecodeError as e:
+        raise ModelError(
+            f"{model}: its names or metadata are not UTF-8 text ({e.reason})", EXIT_INPUT
+        ) from None
+    if len(inp.shape) != 4 or inp.type not in ("tensor(uint8)", "tensor(float)"):
+        raise ModelError(
+            f"{model}: its input '{inp.name}' is {inp.type} {inp.shape}; specdsl run feeds "
+            "a batch of images as uint8 or float32 [batch, height, width, channels]",
+            EXIT_INPUT,
+        )
+    if out.type not in NUMERIC_OUTPUTS:
+        raise ModelError(f"{model}: its output '{out.name}' is {out.type}, not numbers", EXIT_INPUT)
+    try:
+        info = md.model_info(meta, inp.shape, model, size, labels)
+    except md.MetadataError as e:
+        raise ModelError(str(e), EXIT_INPUT) from None
+    fixed = [d if isinstance(d, int) else None for d in inp.shape[1:]]
+    want = [info.height, info.width, info.channels]
+    if any(f is not None and f != w for f, w in zip(fixed, want, strict=True)):
+        said = "--size" if size else f"its metadata '{md.INPUT_SIZE}', '{md.INPUT_CHANNELS}'"
+        raise ModelError(
+            f"{model}: takes images of {'x'.join(str(d or '?') for d in fixed)}, "
+            f"not {'x'.join(map(str, want))} ({said})",
+            EXIT_USAGE if size else EXIT_INPUT,
+        )
+    return session, provider, info
+
+
 def run(args: argparse.Namespace) -> int:
     from specdsl.run import metadata as md
     from specdsl.run.predict import RunError, classify
     from specdsl.run.report import print_json, print_text
-    from specdsl.run.session import CPU, SessionError, cuda_listed, open_session
     from specdsl.run.sources import expand
 
     if args.batch_size < 1 or args.top < 1:
@@ -69,41 +119,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         return _fail(str(e), EXIT_USAGE)
     try:
-        session, provider = open_session(args.model, args.device, args.threads)
-    except SessionError as e:
-        return _fail(str(e), EXIT_INPUT)
-    if args.device == "auto" and provider == CPU and cuda_listed():
-        _say("note: onnxruntime-gpu is installed but CUDA did not start; running on the CPU")
-    try:  # names and metadata are the file's: ONNX Runtime fails on bytes that are not UTF-8
-        inp, out = session.get_inputs()[0], session.get_outputs()[0]
-        meta = session.get_modelmeta().custom_metadata_map
-    except UnicodeDecodeError as e:
-        return _fail(
-            f"{args.model}: its names or metadata are not UTF-8 text ({e.reason})", EXIT_INPUT
-        )
-    if len(inp.shape) != 4 or inp.type not in ("tensor(uint8)", "tensor(float)"):
-        return _fail(
-            f"{args.model}: its input '{inp.name}' is {inp.type} {inp.shape}; specdsl run feeds "
-            "a batch of images as uint8 or float32 [batch, height, width, channels]",
-            EXIT_INPUT,
-        )
-    if out.type not in NUMERIC_OUTPUTS:
-        return _fail(
-            f"{args.model}: its output '{out.name}' is {out.type}, not numbers", EXIT_INPUT
-        )
-    try:
-        info = md.model_info(meta, inp.shape, args.model, size, labels)
-    except md.MetadataError as e:
-        return _fail(str(e), EXIT_INPUT)
-    fixed = [d if isinstance(d, int) else None for d in inp.shape[1:]]
-    want = [info.height, info.width, info.channels]
-    if any(f is not None and f != w for f, w in zip(fixed, want, strict=True)):
-        said = "--size" if size else f"its metadata '{md.INPUT_SIZE}', '{md.INPUT_CHANNELS}'"
-        return _fail(
-            f"{args.model}: takes images of {'x'.join(str(d or '?') for d in fixed)}, "
-            f"not {'x'.join(map(str, want))} ({said})",
-            EXIT_USAGE if size else EXIT_INPUT,
-        )
+        session, provider, info = open_model(args.model, args.device, args.threads, size, labels)
+    except ModelError as e:
+        return _fail(str(e), e.code)
     what = "probability" if info.probabilities else "score"
     name = info.name or args.model
     _say(

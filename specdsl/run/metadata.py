@@ -222,3 +222,9 @@ def model_info(
         name=name,
         from_specdsl=ours,
     )
+
+
+# Written by ``specdsl export --quantize int8`` only (``run`` and ``eval`` just show them):
+QUANTIZATION = "quantization"  # e.g. "int8 QDQ, per-channel int8 weights, uint8 activations"
+CALIBRATION = "calibration"  # what it was calibrated on: "200 images from DIR (minmax)"
+CALIBRATION_COUNT = "calibration_images"  # how many images, a decimal number

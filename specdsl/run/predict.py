@@ -20,9 +20,14 @@ class Result(NamedTuple):
     error: str | None = None
 
 
-def prepare(path: str, info: ModelInfo, uint8: bool) -> np.ndarray:
-    """One image as the model's input row (resized like Keras; uint8 or float32 0..255)."""
-    img = decode_sized(path, info.channels, info.height, info.width)
+def prepare(path: str, info: ModelInfo, uint8: bool, decode: str = "exact") -> np.ndarray:
+    """One image as the model's input row (resized like Keras; uint8 or float32 0..255).
+    ``decode="fast"``: JPEGs decoded at a reduced DCT scale first (:mod:`.decode_fast`)."""
+    if decode == "fast":
+        from specdsl.run.decode_fast import decode_sized_fast as sized
+    else:
+        sized = decode_sized
+    img = sized(path, info.channels, info.height, info.width)
     if img.dtype == np.uint8:  # already the model's size
         return img if uint8 else img.astype(np.float32)
     return to_uint8(img) if uint8 else img
@@ -84,7 +89,12 @@ def not_finite(row: np.ndarray, info: ModelInfo) -> str | None:
 
 
 def classify(
-    session, info: ModelInfo, sources: list[Source], batch_size: int = 32, top: int = 1
+    session,
+    info: ModelInfo,
+    sources: list[Source],
+    batch_size: int = 32,
+    top: int = 1,
+    decode: str = "exact",
 ) -> Iterator[Result]:
     """Results in the order of ``sources``; bad images give a Result with ``error``."""
     inp = session.get_inputs()[0]
@@ -97,7 +107,7 @@ def classify(
         if src.error:
             return src.error
         try:
-            return prepare(src.path, info, uint8)
+            return prepare(src.path, info, uint8, decode)
         except ImageError as e:
             return str(e)
         except Exception as e:  # never a traceback for one image
