@@ -1,15 +1,76 @@
-"""What the training backends share for ``specdsl train``: the run folder (refused when it
-holds an earlier run, unless resumed or overwritten), the command that runs the emitted
-``train.py`` in its own process, and removing the package again when that run fails at once."""
+"""``specdsl train``, the same for every training backend: write the package into the run
+folder (refused when it holds an earlier run, unless resumed or overwritten), run its
+``train.py`` in its own process, and remove the package again when that run fails at once.
+
+The emitted ``train.py`` is what trains (stdout passes through: the progress bars). It checks
+the spec, the data and the base weights before it writes anything; when it stops with
+``error: ...`` the package files just written are removed again and the message becomes a
+BackendError (printed once by the CLI). A backend's ``launch.py`` passes only what differs:
+its package, its last-epoch checkpoint, its own checks, its environment and its noise.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from specdsl.backends.package import write_files
 from specdsl.backends.registry import BackendError, TrainOptions
 from specdsl.check.analysis import Analysis
+
+
+def launch(
+    analysis: Analysis,
+    options: TrainOptions,
+    files: dict[str, str],
+    *,
+    last: str,
+    check: Callable[[Analysis, TrainOptions], None] | None = None,
+    env: dict[str, str] | None = None,
+    hidden: tuple[str, ...] = (),
+) -> Path:
+    """Write ``files`` (the package) into the run folder and run its train.py; the run folder.
+
+    ``last`` is train.py's last-epoch checkpoint (what ``--resume`` needs); ``check`` runs
+    after the options are checked and before anything is written; ``env`` holds defaults for
+    train.py's environment; stderr lines starting with one of ``hidden`` are dropped.
+    """
+    run_dir = Path(options.run_dir)
+    cmd = train_command(analysis, options, run_dir / "train.py")
+    if check is not None:
+        check(analysis, options)
+    prepare_run_dir(analysis, options, last)
+    created = first_missing(run_dir)
+    written = write_files(files, run_dir)
+    error, code = run_script(cmd, env or {}, hidden)
+    if code != 0:
+        clean_if_untouched(run_dir, written, created)
+        raise BackendError(error or f"{run_dir / 'train.py'} stopped with exit code {code}")
+    return run_dir
+
+
+def run_script(cmd: list[str], defaults: dict[str, str], hidden: tuple[str, ...]):
+    """Run train.py; stdout passes through, stderr too except its one 'error:' line.
+
+    Returns that line's message (or None) and the exit code.
+    """
+    env = defaults | dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the run folder
+    error = None
+    with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env) as proc:
+        for line in proc.stderr:
+            if line.startswith("error: ") and error is None:
+                error = line[len("error: ") :].strip()
+            elif not (hidden and line.startswith(hidden)):
+                sys.stderr.write(line)
+                sys.stderr.flush()
+        code = proc.wait()
+    return error, code
 
 
 def base_weights(analysis: Analysis, options: TrainOptions) -> Path | None:

@@ -1,4 +1,8 @@
-"""The files of the emitted package, made in memory first and then written atomically."""
+"""The Keras package: model.py, train.py and the spec they were generated from.
+
+How the files are written is shared by every backend (:mod:`specdsl.backends.package`); the
+spec copy is the canonical text without comments.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,24 @@ from pathlib import Path
 
 from specdsl.backends.keras.codefmt import CodeError
 from specdsl.backends.keras.model import model_source
-from specdsl.backends.keras.train import spec_file_name, train_source
+from specdsl.backends.keras.train import train_source
+from specdsl.backends.package import with_spec, write_files
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
-from specdsl.fileio import write_atomic
 
 
 def package_sources(analysis: Analysis) -> dict[str, str]:
-    """File name -> text, for model.py, train.py and the spec (canonical text, same hash)."""
-    from specdsl.syntax.format import format_spec
-
+    """File name -> text of every file of the package (nothing is written)."""
     try:
-        files = {
+        code = {
             "model.py": model_source(analysis),
             "train.py": train_source(analysis),
         }
     except CodeError as e:
         raise BackendError(f"{analysis.spec.source or '<spec>'}: {e}") from None
-    files[spec_file_name(analysis)] = format_spec(analysis.spec)
-    return files
+    return with_spec(analysis, code, comments=False)
 
 
 def write_package(analysis: Analysis, out: Path) -> list[Path]:
     """Write the package into ``out``; nothing is written if any file cannot be made."""
-    files = package_sources(analysis)
-    if out.exists() and not out.is_dir():
-        raise BackendError(f"{out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    return [write_atomic(out / name, text) for name, text in files.items()]
+    return write_files(package_sources(analysis), out)

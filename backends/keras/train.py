@@ -19,6 +19,7 @@ from specdsl.backends.keras.codefmt import (
 )
 from specdsl.backends.keras.freeze_code import stats_text, trainable_body
 from specdsl.backends.keras.model import header
+from specdsl.backends.package import spec_file_name
 from specdsl.backends.source import pick
 from specdsl.check.analysis import Analysis
 
@@ -73,10 +74,6 @@ DATA = [  # snippets/data_loading.py
     "fit_inputs",
 ]
 RESULTS = ["write_atomic", "save_history", "plot_curves"]  # snippets/run.py
-
-
-def spec_file_name(analysis: Analysis) -> str:
-    return f"{analysis.spec.name}.spec"
 
 
 def train_source(analysis: Analysis) -> str:

@@ -1,49 +1,20 @@
-"""``specdsl train SPEC --backend pytorch``: write the package into the run folder, run train.py.
-
-The emitted ``train.py`` is what trains, in its own process (stdout passes through: the
-progress bars). It checks the spec, the data and the base weights before it writes anything;
-when it stops with ``error: ...`` the package files just written are removed again and the
-message becomes this function's BackendError (printed once by the CLI).
+"""``specdsl train SPEC --backend pytorch``: the shared launcher (:mod:`specdsl.backends.launch`)
+with what PyTorch needs: last.pt, and the data and base weights checked before PyTorch starts.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from specdsl.backends.launch import (
-    base_weights,
-    clean_if_untouched,
-    first_missing,
-    prepare_run_dir,
-    train_command,
-)
-from specdsl.backends.pytorch.package import sources
-from specdsl.backends.registry import BackendError, TrainOptions
+from specdsl.backends.launch import base_weights, launch
+from specdsl.backends.pytorch.package import package_sources
+from specdsl.backends.registry import TrainOptions
 from specdsl.check.analysis import Analysis
-from specdsl.fileio import write_atomic
+
+LAST = "last.pt"  # train.py's last-epoch checkpoint, what --resume goes on from
 
 
-def run_script(cmd: list[str]) -> tuple[str | None, int]:
-    """Run train.py; stdout passes through, stderr too except its one 'error:' line."""
-    env = dict(os.environ)
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the run folder
-    error = None
-    with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env) as proc:
-        for line in proc.stderr:
-            if line.startswith("error: ") and error is None:
-                error = line[len("error: ") :].strip()
-            else:
-                sys.stderr.write(line)
-                sys.stderr.flush()
-        code = proc.wait()
-    return error, code
-
-
-def check_inputs(analysis: Analysis, options: TrainOptions, weights: Path | None) -> None:
+def check_inputs(analysis: Analysis, options: TrainOptions) -> None:
     """The data folder and the base's weights file, checked before anything is written.
 
     train.py checks them again (it also runs on its own); checking here first gives the one
@@ -59,6 +30,7 @@ def check_inputs(analysis: Analysis, options: TrainOptions, weights: Path | None
     base = analysis.base
     if base is None:
         return
+    weights = base_weights(analysis, options)
     if weights is None and base.layer.weights == "imagenet":
         imagenet_weights_file(base.layer.arch)
     elif weights is not None and not weights.is_file():
@@ -66,19 +38,5 @@ def check_inputs(analysis: Analysis, options: TrainOptions, weights: Path | None
 
 
 def train(analysis: Analysis, options: TrainOptions) -> Path:
-    files = sources(analysis)  # every check of the spec before anything is written
-    run_dir = Path(options.run_dir)
-    cmd = train_command(analysis, options, run_dir / "train.py")
-    check_inputs(analysis, options, base_weights(analysis, options))
-    prepare_run_dir(analysis, options, "last.pt")  # train.py's last-epoch checkpoint
-    created = first_missing(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in files.items():
-        write_atomic(run_dir / name, text)
-        written.append(run_dir / name)
-    error, code = run_script(cmd)
-    if code != 0:
-        clean_if_untouched(run_dir, written, created)
-        raise BackendError(error or f"{run_dir / 'train.py'} stopped with exit code {code}")
-    return run_dir
+    files = package_sources(analysis)  # every check of the spec before anything is written
+    return launch(analysis, options, files, last=LAST, check=check_inputs)

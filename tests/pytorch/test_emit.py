@@ -12,7 +12,7 @@ import pytest
 from specdsl import ir
 from specdsl.api import load, loads
 from specdsl.backends import registry
-from specdsl.backends.pytorch.package import sources
+from specdsl.backends.pytorch.package import package_sources
 from tests.conftest import LECTURE_SPECS, ROOT
 from tests.pytorch.helpers import ALL_SPECS, GOLDEN, error_lines, run_cli, spec_id
 
@@ -21,7 +21,7 @@ GOLDEN_SPECS = LECTURE_SPECS + [p for p in ALL_SPECS if p.stem == "odd_same_stri
 
 @pytest.mark.parametrize("path", GOLDEN_SPECS, ids=spec_id)
 def test_golden_files(path):
-    files = sources(load(path))
+    files = package_sources(load(path))
     folder = GOLDEN / path.stem
     if os.environ.get("SPECDSL_UPDATE_GOLDEN"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -45,7 +45,7 @@ def test_build_is_byte_identical(tmp_path):
 
 def test_headers_name_the_spec_and_its_hash():
     a = load(ROOT / "specs" / "dogs_cats_aug.spec")
-    files = sources(a)
+    files = package_sources(a)
     h = ir.spec_hash(a.spec)
     for name in ("model.py", "data.py", "train.py"):
         assert "dogs_cats_aug" in files[name].splitlines()[0]
@@ -59,7 +59,7 @@ def test_emitted_code_is_formatted_and_ruff_clean(tmp_path):
     if not os.path.exists(ruff):
         pytest.skip("ruff is not installed")
     for path in ALL_SPECS:
-        for name, text in sources(load(path)).items():
+        for name, text in package_sources(load(path)).items():
             if name.endswith(".py"):
                 (tmp_path / path.stem).mkdir(exist_ok=True)
                 (tmp_path / path.stem / name).write_text(text, encoding="utf-8")
@@ -73,7 +73,7 @@ def test_emitted_code_is_formatted_and_ruff_clean(tmp_path):
 
 def test_emitted_snippets_compile():
     for path in ALL_SPECS:
-        for name, text in sources(load(path)).items():
+        for name, text in package_sources(load(path)).items():
             if name.endswith(".py"):
                 compile(text, f"{path.stem}/{name}", "exec")
 
