@@ -1,12 +1,14 @@
-"""Model-level rules that are not about shapes: loss vs. last layer, classes, strategy."""
+"""Model-level rules that are not about shapes: names, loss vs. last layer, classes, strategy."""
 
 from __future__ import annotations
 
 from specdsl import ir
 from specdsl.check.analysis import Analysis
+from specdsl.check.names import check_names
 
 
 def check_model(a: Analysis) -> None:
+    check_names(a.spec, a.diagnostics)
     _loss_fits_output(a)
     _classes_fit_output(a)
     _strategy(a)

@@ -8,6 +8,7 @@ preceded, a trailing comment stays on its statement's line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from specdsl import ir
@@ -151,7 +152,7 @@ def _base(layer: ir.Base) -> str:
     parts = [f"base {layer.arch}"]
     if layer.weights is not None:
         w = layer.weights
-        parts.append(f"weights={w}" if w.isidentifier() else f'weights="{_escape(w)}"')
+        parts.append(f"weights={w}" if _BARE_VALUE.fullmatch(w) else f"weights={quote(w)}")
     return " ".join(parts)
 
 
@@ -174,14 +175,29 @@ def _input_entry(layer: ir.InputLayer) -> str:
 aug_text = layer_text  # an augmentation op's text, as it stands after 'augment'
 
 
-def _escape(s: str) -> str:
-    return s.replace("\\", "\\\\").replace('"', '\\"')
+def quote(s: str) -> str:
+    r"""A STRING token for ``s`` under the string rules of :mod:`specdsl.syntax.tokens`:
+    ``\\`` and ``\"`` escaped, invisible characters as ``\uXXXX`` or ``\UXXXXXXXX``."""
+    out = []
+    for c in s:
+        if c in '"\\':
+            out.append("\\" + c)
+        elif c == " " or c.isprintable():
+            out.append(c)
+        elif ord(c) <= 0xFFFF:
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(f"\\U{ord(c):08x}")
+    return '"' + "".join(out) + '"'
+
+
+_BARE_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*|\d+")  # NAME or INT: reads back as is
+_BARE_VALUE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _label(s: str) -> str:
-    import re
-
-    return s if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*|\d+", s) else f'"{_escape(s)}"'
+    """A class label bare when it reads back as the same label, else quoted."""
+    return s if _BARE_LABEL.fullmatch(s) else quote(s)
 
 
 def _layer_lines(layers) -> list[Line]:
@@ -206,7 +222,7 @@ def _layer_lines(layers) -> list[Line]:
         if layer.kind in ir.AUGMENT_KINDS:
             out.append(Line(f"{layer.name}: augment {aug_text(layer)}", _line(layer)))
         elif layer.kind == "base":
-            text = layer_text(layer) + ("" if is_auto else f' name="{_escape(layer.name)}"')
+            text = layer_text(layer) + ("" if is_auto else f" name={quote(layer.name)}")
             out.append(Line(text, _line(layer)))
         else:
             out.append(
@@ -278,7 +294,7 @@ def format_spec(spec: ir.ModelSpec, source: str | None = None) -> str:
 def _comments(source: str) -> list[tuple[int, str, bool]]:
     """(line, text, whole_line) for every comment of the source."""
     out = []
-    for i, raw in enumerate(source.splitlines(), start=1):
+    for i, raw in enumerate(_source_lines(source), start=1):
         pos = _comment_start(raw)
         if pos is None:
             continue
@@ -287,11 +303,20 @@ def _comments(source: str) -> list[tuple[int, str, bool]]:
     return out
 
 
+def _source_lines(source: str) -> list[str]:
+    """The lines as the parser counts them: only "\\n" ends a line (not "\\f" or U+2028)."""
+    return [line.removesuffix("\r") for line in source.split("\n")]
+
+
 def _comment_start(line: str) -> int | None:
-    in_string = False
+    in_string = escaped = False
     for i, c in enumerate(line):
         if in_string:
-            if c == '"':
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
                 in_string = False
         elif c == '"':
             in_string = True
@@ -354,7 +379,7 @@ def _is_comment(line: str) -> bool:
 
 def _anchor_header(header: list[Line], source: str) -> None:
     words = {"model": None, "input": None, "classes": None}
-    for i, raw in enumerate(source.splitlines(), start=1):
+    for i, raw in enumerate(_source_lines(source), start=1):
         for stmt in raw.split(";"):
             w = stmt.strip().split(" ", 1)[0]
             if w in words and words[w] is None:

@@ -15,7 +15,19 @@ from specdsl import ir
 from specdsl.diagnostics import Diagnostics, did_you_mean
 from specdsl.syntax.lower_layers import LayerLowering
 from specdsl.syntax.lower_training import TrainingLowering
-from specdsl.syntax.tokens import IDENT, span_of, stmt_word, unquote
+from specdsl.syntax.tokens import (
+    FINITE,
+    MAX_COUNT,
+    NAME_RULE,
+    default_model_name,
+    ints_of,
+    name_problem,
+    span_of,
+    stmt_word,
+    to_float,
+    to_int,
+    unquote,
+)
 
 STAGE_STATEMENTS = ("freeze_stmt", "unfreeze_stmt", "optimizer", "epochs")
 
@@ -27,7 +39,7 @@ class Lowerer(LayerLowering, TrainingLowering):
 
     def __init__(self, diags: Diagnostics, default_name: str, load_base: BaseLoader):
         self.d = diags
-        self.default_name = default_name
+        self.default_name = default_model_name(default_name)
         self.load_base = load_base
         self.name: str | None = None
         self.input_shape: tuple[int, int, int] | None = None
@@ -64,7 +76,7 @@ class Lowerer(LayerLowering, TrainingLowering):
             field_spans={k: v for k, v in self.field_spans.items() if v is not None},
             **self.training,
         )
-        return ir.ModelSpec(
+        spec = ir.ModelSpec(
             name=self.name or self.default_name,
             input_shape=self.input_shape,
             classes=self.classes,
@@ -72,6 +84,7 @@ class Lowerer(LayerLowering, TrainingLowering):
             freeze=tuple(self.freeze),
             training=training,
         )
+        return spec
 
     def _name_layers(self) -> list:
         auto = ir.AutoNames()
@@ -98,17 +111,12 @@ class Lowerer(LayerLowering, TrainingLowering):
         tok = t.children[0]
         if self.name is not None:
             self.d.error("the model is named twice", span_of(t))
-        if not IDENT.match(str(tok)):
-            self.d.error(
-                f"model name '{tok}' is not an identifier",
-                span_of(tok),
-                expected="letters, digits and '_', not starting with a digit",
-            )
         self.name = str(tok)
+        self._name_rule(tok, "model name")
 
     def s_input_stmt(self, t: Tree) -> None:
         tok = t.children[0]
-        dims = tuple(int(p) for p in str(tok).split("x"))
+        dims = tuple(ints_of(tok, self.d, "input size"))
         if self.input_shape is not None:
             self.d.error("'input' is given twice", span_of(t))
         if len(dims) != 3:
@@ -118,13 +126,13 @@ class Lowerer(LayerLowering, TrainingLowering):
                 hint=f"write 'input {dims[0]}x{dims[-1]}x1' for grayscale or '...x3' for RGB",
             )
             return
-        if any(v <= 0 for v in dims):
-            self.d.error(f"input shape '{tok}' has a zero dimension", span_of(tok))
-            return
         self.input_shape = dims  # type: ignore[assignment]
 
     def s_classes_stmt(self, t: Tree) -> None:
-        labels = tuple(unquote(c) for c in t.children)
+        labels = tuple(unquote(c, self.d) for c in t.children)
+        for c in t.children:
+            if str(c) == '""':
+                self.d.error("a class label cannot be empty", span_of(c))
         if len(set(labels)) != len(labels):
             self.d.error("class labels repeat", span_of(t))
         self.classes = labels
@@ -135,8 +143,7 @@ class Lowerer(LayerLowering, TrainingLowering):
         kids = t.children
         if isinstance(kids[0], Token):
             explicit = str(kids[0])
-            if not IDENT.match(explicit):
-                self.d.error(f"layer name '{explicit}' is not an identifier", span_of(kids[0]))
+            self._name_rule(kids[0], "layer name")
             kids = kids[1:]
         layer = kids[0]
         result = getattr(self, "l_" + layer.data)(layer)
@@ -144,8 +151,11 @@ class Lowerer(LayerLowering, TrainingLowering):
             cls, fields = result
             self.layers.append((explicit, fields, cls, span_of(t)))
 
-    def _options(self, opts: list[Tree], allowed: dict[str, str], what: str) -> dict:
-        """key=value options; ``allowed`` maps each key to a type: float, int, str."""
+    def _options(
+        self, opts: list[Tree], allowed: dict[str, str], what: str, bounds: dict | None = None
+    ) -> dict:
+        """key=value options; ``allowed`` maps each key to a type: float, int, count, str;
+        ``bounds`` a float option to its :class:`~specdsl.syntax.tokens.Bound`."""
         out = {}
         for o in opts:
             key, val = o.children
@@ -163,20 +173,28 @@ class Lowerer(LayerLowering, TrainingLowering):
                 if val.type not in ("FLOAT", "INT", "NEG_NUMBER"):
                     self.d.error(f"option '{k}' needs a number", span_of(val))
                     continue
-                out[k] = float(str(val))
+                bound = (bounds or {}).get(k, FINITE)
+                out[k] = to_float(val, self.d, f"{what} {k}", bound)
             elif kind == "count":  # zero or more
                 if val.type != "INT":
                     self.d.error(f"option '{k}' needs a whole number", span_of(val))
                     continue
-                out[k] = int(str(val))
+                out[k] = to_int(val, self.d, f"option '{k}'", lo=0, hi=MAX_COUNT)
             elif kind == "int":  # a count: a positive integer
-                if val.type != "INT" or int(str(val)) < 1:
+                if val.type != "INT":
                     self.d.error(f"option '{k}' needs a whole number of at least 1", span_of(val))
                     continue
-                out[k] = int(str(val))
+                low = f"option '{k}' needs a whole number of at least 1"
+                out[k] = to_int(val, self.d, f"option '{k}'", low=low)
             else:
-                out[k] = unquote(val)
+                out[k] = unquote(val, self.d)
         return out
+
+    def _name_rule(self, tok: Token, what: str, value: str | None = None) -> None:
+        """A model or layer name (token) against the rule for names, located at the name."""
+        problem = name_problem(str(tok) if value is None else value, what)
+        if problem:
+            self.d.error(problem, span_of(tok), expected=NAME_RULE)
 
     def _once(self, seen: set, key: str, node, what: str) -> bool:
         if key in seen:

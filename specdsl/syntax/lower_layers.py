@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import math
+
 from lark import Token, Tree
 
 from specdsl import ir
 from specdsl.diagnostics import did_you_mean
 from specdsl.ir.vocab import ACTIVATIONS, PREPROCESS_MODES
-from specdsl.syntax.tokens import num, pair, span_of
+from specdsl.syntax.tokens import (
+    FINITE,
+    FRACTION,
+    MOMENTUM,
+    POSITIVE,
+    RATE,
+    ints_of,
+    pair,
+    span_of,
+    to_float,
+    to_int,
+)
 
 
 class LayerLowering:
@@ -25,11 +38,10 @@ class LayerLowering:
         return name
 
     def l_conv(self, t: Tree, options: dict | None = None, word: str = "conv"):
-        filters = int(t.children[0])
+        low = f"{word} needs at least 1 filter"
+        filters = to_int(t.children[0], self.d, f"{word} filters", low=low)
         fields: dict = {"filters": filters}
         seen: set = set()
-        if filters <= 0:
-            self.d.error(f"{word} needs at least 1 filter", span_of(t.children[0]))
         for opt in t.children[1:]:
             self._conv_opt(opt, fields, seen, options)
         if "kernel" not in fields:
@@ -59,7 +71,7 @@ class LayerLowering:
         opts = [c for c in t.children if isinstance(c, Tree)]
         pads = [0, 0, 0, 0] if opts else [1, 1, 1, 1]
         if sizes:
-            dims = [int(v) for v in str(sizes[0]).split("x")]
+            dims = ints_of(sizes[0], self.d, "zeropad size", lo=0)
             if len(dims) > 2:
                 self.d.error("zeropad takes one size or height x width", span_of(sizes[0]))
             h, w = dims[0], dims[-1]
@@ -75,14 +87,10 @@ class LayerLowering:
         kind = opt.data
         if kind == "kernel":
             if self._once(seen, "kernel", opt, "the kernel size"):
-                fields["kernel"] = pair(str(opt.children[0])[1:])
-                if min(fields["kernel"]) <= 0:
-                    self.d.error("kernel size must be at least 1", span_of(opt))
+                fields["kernel"] = pair(ints_of(opt.children[0], self.d, "kernel size", skip=1))
         elif kind == "stride":
             if self._once(seen, "stride", opt, "the stride"):
-                fields["strides"] = pair(str(opt.children[0])[1:])
-                if min(fields["strides"]) <= 0:
-                    self.d.error("stride must be at least 1", span_of(opt))
+                fields["strides"] = pair(ints_of(opt.children[0], self.d, "stride", skip=1))
         elif kind == "padding":
             if self._once(seen, "padding", opt, "the padding"):
                 fields["padding"] = str(opt.children[0])
@@ -95,10 +103,9 @@ class LayerLowering:
             fields.update(self._options([opt], options or {}, "this layer"))
 
     def _pool(self, t: Tree):
-        size = int(t.children[0])
+        low = "pool size must be at least 1"
+        size = to_int(t.children[0], self.d, "pool size", low=low)
         fields: dict = {"pool": (size, size)}
-        if size <= 0:
-            self.d.error("pool size must be at least 1", span_of(t.children[0]))
         seen: set = set()
         for opt in t.children[1:]:
             self._conv_opt(opt, fields, seen)
@@ -119,14 +126,11 @@ class LayerLowering:
         return ir.Flatten, {}
 
     def l_dense(self, t: Tree):
-        units = int(t.children[0])
+        tok = t.children[0]
+        low = f"dense needs at least 1 unit, got {tok}"
+        hint = "'dense 1 sigmoid' for a binary output"
+        units = to_int(tok, self.d, "dense units", low=low, hint=hint)
         fields: dict = {"units": units}
-        if units <= 0:
-            self.d.error(
-                f"dense needs at least 1 unit, got {units}",
-                span_of(t.children[0]),
-                hint="'dense 1 sigmoid' for a binary output",
-            )
         seen: set = set()
         for opt in t.children[1:]:
             self._conv_opt(opt, fields, seen)
@@ -134,17 +138,17 @@ class LayerLowering:
 
     def l_dropout(self, t: Tree):
         tok = t.children[0]
-        rate = num(tok)
-        if not 0.0 <= rate < 1.0:
-            self.d.error(
-                f"dropout rate {tok} is outside [0, 1)",
-                span_of(tok),
-                hint="the fraction of inputs to drop, e.g. 'dropout 0.5'",
-            )
+        hint = "the fraction of inputs to drop, e.g. 'dropout 0.5'"
+        rate = to_float(tok, self.d, "dropout rate", RATE, hint=hint)
         return ir.Dropout, {"rate": rate}
 
     def l_batchnorm(self, t: Tree):
-        opts = self._options(t.children, {"momentum": "float", "epsilon": "float"}, "batchnorm")
+        opts = self._options(
+            t.children,
+            {"momentum": "float", "epsilon": "float"},
+            "batchnorm",
+            {"momentum": MOMENTUM, "epsilon": POSITIVE},
+        )
         return ir.BatchNorm, opts
 
     def l_activation(self, t: Tree):
@@ -155,14 +159,17 @@ class LayerLowering:
         opts = self._options(
             [c for c in t.children if isinstance(c, Tree)], {"offset": "float"}, "rescale"
         )
-        scale = num(nums[0])
+        scale = to_float(nums[0], self.d, "rescale factor", FINITE)
         text = str(nums[0])
         if len(nums) == 2:
-            den = num(nums[1])
+            den = to_float(nums[1], self.d, "rescale divisor", FINITE)
             if den == 0:
                 self.d.error("rescale divides by zero", span_of(nums[1]))
                 den = 1.0
-            scale = scale / den
+            top, scale = scale, scale / den
+            if not math.isfinite(scale) or (scale == 0 and top != 0):
+                self.d.error(f"rescale {nums[0]}/{nums[1]} is out of range", span_of(nums[0]))
+                scale = 1.0
             text = f"{nums[0]}/{nums[1]}"
         return ir.Rescale, {"scale": scale, "text": text, **opts}
 
@@ -188,13 +195,13 @@ class LayerLowering:
             else:
                 word = str(op.children[0].children[0])
                 tok = op.children[1]
-                factor = num(tok)
-                if factor <= 0 or (word == "rotate" and factor > 1):
-                    self.d.error(
-                        f"{word} factor {tok} is out of range",
-                        span_of(tok),
-                        expected="a positive fraction (rotate 0.1 = up to 10% of a full turn)",
-                    )
+                factor = to_float(
+                    tok,
+                    self.d,
+                    f"{word} factor",
+                    FRACTION,
+                    expected="a fraction in (0, 1] (rotate 0.1 = up to 10% of a full turn)",
+                )
                 cls = {
                     "rotate": ir.RandomRotation,
                     "zoom": ir.RandomZoom,

@@ -7,7 +7,7 @@ from lark import Token, Tree
 from specdsl import ir
 from specdsl.diagnostics import did_you_mean
 from specdsl.ir.vocab import CHECKPOINT_MONITORS, LOSSES, METRICS, OPTIMIZERS, STRATEGIES
-from specdsl.syntax.tokens import span_of, stmt_word
+from specdsl.syntax.tokens import MAX_COUNT, POSITIVE, span_of, stmt_word, to_int
 
 
 class TrainingLowering:
@@ -17,6 +17,9 @@ class TrainingLowering:
         arch_tok = t.children[0]
         arch = str(arch_tok)
         opts = self._options(t.children[1:], {"weights": "str", "name": "str"}, "base")
+        for o in t.children[1:]:
+            if str(o.children[0]) == "name" and "name" in opts:
+                self._name_rule(o.children[1], "layer name", opts["name"])
         zoo = self.load_base(arch)
         if zoo is None:
             from specdsl.zoo import zoo_names
@@ -43,10 +46,14 @@ class TrainingLowering:
         sl = None
         if len(target.children) > 1:
             s = target.children[1]
+
+            def index(tok):
+                return to_int(tok, self.d, "slice index", lo=-MAX_COUNT, hi=MAX_COUNT)
+
             if s.data == "index":
-                sl = ir.Slice(index=int(s.children[0]), span=span_of(s))
+                sl = ir.Slice(index=index(s.children[0]), span=span_of(s))
             else:
-                parts = {c.data: int(c.children[0]) for c in s.children}
+                parts = {c.data: index(c.children[0]) for c in s.children}
                 sl = ir.Slice(
                     start=parts.get("slice_start"), stop=parts.get("slice_stop"), span=span_of(s)
                 )
@@ -89,10 +96,10 @@ class TrainingLowering:
 
     def s_optimizer(self, t: Tree) -> None:
         name = self._word(t.children[0], list(OPTIMIZERS), "optimizer")
-        opts = self._options(t.children[1:], {"lr": "float", "learning_rate": "float"}, "optimizer")
+        allowed = {"lr": "float", "learning_rate": "float"}
+        bounds = {"lr": POSITIVE, "learning_rate": POSITIVE}
+        opts = self._options(t.children[1:], allowed, "optimizer", bounds)
         lr = opts.get("lr", opts.get("learning_rate"))
-        if lr is not None and lr <= 0:
-            self.d.error("the learning rate must be positive", span_of(t))
         opt = ir.Optimizer(name=name, learning_rate=lr, span=span_of(t))
         if self.stages:
             self.stages[-1]["optimizer"] = opt
@@ -104,10 +111,7 @@ class TrainingLowering:
         self._set_training("metrics", names, t)
 
     def _positive(self, t: Tree, what: str) -> int:
-        value = int(t.children[0])
-        if value <= 0:
-            self.d.error(f"{what} must be at least 1", span_of(t.children[0]))
-        return value
+        return to_int(t.children[0], self.d, what, low=f"{what} must be at least 1")
 
     def s_epochs(self, t: Tree) -> None:
         value = self._positive(t, "epochs")
