@@ -14,13 +14,13 @@ DECODES = ("exact", "fast")
 def describe(meta: dict[str, str]) -> str:
     """`` (int8, calibrated on ...)`` for a quantized model, else empty."""
     from specdsl.run.metadata import CALIBRATION, QUANTIZATION
-    from specdsl.run.text import shown
+    from specdsl.run.text import printable
 
-    q = meta.get(QUANTIZATION)
+    q = (meta.get(QUANTIZATION) or "").split(" ", 1)[0][:20]
     if not q:
         return ""
-    calib = meta.get(CALIBRATION)
-    return f" ({shown(q[:40])}" + (f", calibrated on {shown(calib[:200])})" if calib else ")")
+    calib = (meta.get(CALIBRATION) or "").split(" (", 1)[0].split(";", 1)[0][:200]
+    return printable(f" ({q}, calibrated on {calib})" if calib else f" ({q})")
 
 
 def evaluate_command(
