@@ -25,10 +25,12 @@ def _load():
 class OnnxBackend:
     def build(self, analysis: Analysis, out: Path) -> list[Path]:
         """Write ``<out>/<name>.onnx`` with fresh (Glorot-uniform, seed 0) weights."""
+        from specdsl.fileio import ensure_folder
         from specdsl.weights.checkpoint import random_weights
 
         export, CONVERT = _load()
         CONVERT.check_all(analysis)
-        return [
-            export(analysis, random_weights(analysis), Path(out) / f"{analysis.spec.name}.onnx")
-        ]
+        path = ensure_folder(out) / f"{analysis.spec.name}.onnx"
+        if path.is_dir():
+            raise BackendError(f"{path}: is a folder; the model file cannot be written there")
+        return [export(analysis, random_weights(analysis), path)]

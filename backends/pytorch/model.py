@@ -9,7 +9,9 @@ losses on logits, as a compiled Keras model does; ``forward()`` returns probabil
 
 from __future__ import annotations
 
+import builtins
 import json
+import keyword
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -34,11 +36,27 @@ def class_name(name: str) -> str:
     return out if out[0].isalpha() else f"Model{out}"
 
 
+# Names the class may not take: Python's own, and the classes and imports of the emitted
+# model.py, data.py and train.py (snippets included), which import the model class.
+TAKEN_CLASS_NAMES = (
+    frozenset(dir(builtins))
+    | frozenset(keyword.kwlist)
+    | frozenset(
+        """DataError DataLoader Dataset DistributedDataParallel DistributedSampler F Image ImageFiles
+    KerasAdam KerasRMSprop KerasRandomContrast KerasRandomRotation KerasRandomTranslation
+    KerasRandomZoom Loader NamedTuple Objective Path Progress RandomFlipBoth
+    Sampler ShardSampler SpecError Stage TF Tensor TensorBatches TensorImages
+    FrozenBatchNormMixin Module""".split()
+    )
+)
+
+
 def model_class_name(analysis: Analysis) -> str:
-    """The model's class: its name in CamelCase, unlike its base's class."""
+    """The model's class: its name in CamelCase, unlike its base's class and any name the
+    emitted code already uses (``model none`` -> ``NoneModel``, not ``None``)."""
     cls = class_name(analysis.spec.name)
     base = analysis.base
-    if base is not None and class_name(base.layer.arch) == cls:
+    if cls in TAKEN_CLASS_NAMES or (base is not None and class_name(base.layer.arch) == cls):
         cls += "Model"
     return cls
 

@@ -8,6 +8,7 @@ import typer
 
 from specdsl.cli.app import app
 from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, load_checked
+from specdsl.fileio import OutputError
 
 
 @app.command()
@@ -29,7 +30,10 @@ def build(
     out_dir = output or Path("build") / f"{a.spec.name}-{backend}"
     try:
         paths = target.build(a, out_dir)
-    except registry.BackendError as e:
+    except (registry.BackendError, OutputError) as e:
         fail(str(e), EXIT_SPEC)
+    except OSError as e:  # what the writers did not foresee: still one line, no traceback
+        where = e.filename or out_dir
+        fail(f"{where}: cannot write ({e.strerror or e})", EXIT_SPEC)
     for p in paths:
         typer.echo(str(p))

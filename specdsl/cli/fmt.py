@@ -8,7 +8,7 @@ import typer
 
 from specdsl.cli.app import app
 from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, print_diagnostics
-from specdsl.diagnostics import Diagnostic
+from specdsl.diagnostics import Diagnostic, SpecError
 
 
 @app.command()
@@ -22,14 +22,19 @@ def fmt(
     ),
 ) -> None:
     """Format specs canonically; comments are kept."""
+    from specdsl.fileio import write_atomic
     from specdsl.syntax.format import format_spec
-    from specdsl.syntax.parse import parse_with_diagnostics
+    from specdsl.syntax.parse import parse_with_diagnostics, read_spec_text
 
     changed = []
     for path in files:
         if not path.is_file():
             fail(f"no such spec file: {path}", EXIT_USAGE)
-        text = path.read_text(encoding="utf-8")
+        try:  # the reader check uses: UTF-8, without a byte-order mark
+            text = read_spec_text(path)
+        except SpecError as e:
+            print_diagnostics(list(e.diagnostics), None)
+            raise typer.Exit(EXIT_SPEC) from None
         spec, diags = parse_with_diagnostics(text, str(path))
         if spec is None or diags.has_errors:
             errors = (d.with_file(str(path)) for d in diags if d.severity == "error")
@@ -43,7 +48,10 @@ def fmt(
         if new != text:
             changed.append(path)
             if not check:
-                path.write_text(new, encoding="utf-8")
+                try:
+                    write_atomic(path, new)
+                except OSError as e:
+                    fail(f"{path}: cannot write ({e.strerror or e})", EXIT_SPEC)
     for path in changed:
         typer.echo(f"{'would reformat' if check else 'reformatted'} {path}")
     if check and changed:
