@@ -573,6 +573,15 @@ def write_reproducers(out: Path, failures: dict[str, dict]) -> None:
     (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=True))
 
 
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run and reports
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def replay(paths: list[Path]) -> int:
     """Run saved inputs through the oracle; print each outcome or traceback."""
     bad = 0
@@ -596,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=float, default=10.0, help="seconds per input at most")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "fuzz")
     ap.add_argument("--shrink-seconds", type=float, default=20.0)
+    ap.add_argument("--max-seconds", type=float, default=0, help="stop (and report) after this")
     ap.add_argument("--replay", type=Path, nargs="+", help="run these inputs (bytes) and stop")
     args = ap.parse_args(argv)
     if args.replay:
@@ -614,8 +624,18 @@ def main(argv: list[str] | None = None) -> int:
     failures: dict[str, dict] = {}
     done, start, last = 0, time.monotonic(), 0.0
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(args.jobs) as pool:
-        for res in pool.imap_unordered(run_chunk, jobs):
+    stopped = ""
+    signal.signal(signal.SIGTERM, _stop)
+    with ctx.Pool(args.jobs, initializer=_worker_init) as pool:
+        results = pool.imap_unordered(run_chunk, jobs)
+        while True:
+            try:
+                res = next(results)
+            except StopIteration:
+                break
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: report what is done
+                stopped = "interrupted"
+                break
             done += res["count"]
             per_gen[res["gen"]] += res["count"]
             outcomes.update(res["outcomes"])
@@ -632,7 +652,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"failed {outcomes['failed']:,} in {len(failures)} root cause(s)",
                     flush=True,
                 )
+            if args.max_seconds and now - start > args.max_seconds:
+                stopped = f"time limit of {args.max_seconds:.0f} s"
+                break
     elapsed = time.monotonic() - start
+    if stopped:  # chunks still running were dropped: the counts are of finished inputs only
+        print(f"stopped early ({stopped}): {done:,} of {args.inputs:,} inputs ran", flush=True)
     for key, f in failures.items():
         f["small"] = shrink(f["text"], key, args.shrink_seconds)
     write_reproducers(args.out, failures)
@@ -640,6 +665,7 @@ def main(argv: list[str] | None = None) -> int:
     rate = done / elapsed
     totals = {"inputs": done, "seconds": round(elapsed, 1), "inputs_per_s": round(rate, 1)}
     totals.update(jobs=args.jobs, seed=args.seed, per_generator=per_gen, outcomes=outcomes)
+    totals["stopped_early"] = stopped or None
     totals["root_causes"] = {k: f["count"] for k, f in failures.items()}
     (args.out / "totals.json").write_text(json.dumps(totals, indent=1))
     print(f"\ninputs: {done:,} in {elapsed:.0f} s = {rate:.0f} inputs/s ({args.jobs} jobs)")
