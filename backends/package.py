@@ -1,7 +1,7 @@
 """What every backend's package writer shares: the spec copy, and writing the files.
 
 A backend makes all the text of its package in memory first (every check of the spec runs
-then); only then is anything written, each file atomically, so a failed build never leaves a
+then); only then is anything written, all files or none, so a failed build never leaves a
 half-written package. ``specdsl build`` writes the package into its folder, ``specdsl train``
 into the run folder (see :mod:`specdsl.backends.launch`).
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
-from specdsl.fileio import write_atomic
+from specdsl.fileio import OutputError, write_all
 
 
 def spec_file_name(analysis: Analysis) -> str:
@@ -36,9 +36,10 @@ def with_spec(analysis: Analysis, code: dict[str, str], *, comments: bool) -> di
 
 
 def write_files(files: dict[str, str], out: Path) -> list[Path]:
-    """Write each file into ``out`` (made if missing) atomically; their paths, in order."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise BackendError(f"{out}: exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    return [write_atomic(out / name, text) for name, text in files.items()]
+    """Write the package into ``out`` (made if missing): all files or none, each atomically
+    (:func:`specdsl.fileio.write_all`); their paths, in order. An unwritable ``out`` is one
+    BackendError line."""
+    try:
+        return write_all(files, out)
+    except OutputError as e:
+        raise BackendError(str(e)) from None

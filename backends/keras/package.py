@@ -11,10 +11,9 @@ from pathlib import Path
 from specdsl.backends.keras.codefmt import CodeError
 from specdsl.backends.keras.model import model_source
 from specdsl.backends.keras.train import train_source
-from specdsl.backends.package import with_spec
+from specdsl.backends.package import with_spec, write_files
 from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
-from specdsl.fileio import write_all
 
 
 def package_sources(analysis: Analysis) -> dict[str, str]:
@@ -30,5 +29,5 @@ def package_sources(analysis: Analysis) -> dict[str, str]:
 
 
 def write_package(analysis: Analysis, out: Path) -> list[Path]:
-    """Write the package into ``out``: all files or none (:func:`specdsl.fileio.write_all`)."""
-    return write_all(package_sources(analysis), out)
+    """Write the package into ``out``: all files or none, nothing if any cannot be made."""
+    return write_files(package_sources(analysis), out)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specdsl.backends.package import with_spec
+from specdsl.backends.package import with_spec, write_files
 from specdsl.backends.pytorch.data import data_source
 from specdsl.backends.pytorch.model import model_source
 from specdsl.backends.pytorch.train import train_source
 from specdsl.check.analysis import Analysis
-from specdsl.fileio import write_all
 
 
 def package_sources(analysis: Analysis) -> dict[str, str]:
@@ -27,5 +26,5 @@ def package_sources(analysis: Analysis) -> dict[str, str]:
 
 
 def write_package(analysis: Analysis, out: Path) -> list[Path]:
-    """Write the package into ``out``: all files or none (:func:`specdsl.fileio.write_all`)."""
-    return write_all(package_sources(analysis), out)
+    """Write the package into ``out``: all files or none, nothing if any cannot be made."""
+    return write_files(package_sources(analysis), out)
