@@ -53,6 +53,9 @@ def write_all(files: dict[str, str | bytes], out: str | Path) -> list[Path]:
     file first; only when all are written are they renamed into place. Their paths, in order.
     """
     out = ensure_folder(out)
+    for name in files:
+        if (out / name).is_dir():
+            raise OutputError(f"{out / name}: is a folder; the file cannot be written there")
     umask = os.umask(0)
     os.umask(umask)
     temps: list[tuple[str, Path]] = []

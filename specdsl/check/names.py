@@ -16,12 +16,12 @@ from specdsl.diagnostics import Diagnostics
 
 def check_names(spec: ir.ModelSpec, d: Diagnostics) -> None:
     """Errors at the layer whose name a base's layer (or the model) already has."""
-    base_names: dict[str, str] = {}  # a base's layer name -> the base
+    base_names: dict[str, str] = {}  # a base's layer name -> its architecture
     for layer in spec.layers:
         if isinstance(layer, ir.Base):
             for child in layer.layers:
                 if not isinstance(child, ir.InputLayer):
-                    base_names.setdefault(child.name, layer.name)
+                    base_names.setdefault(child.name, layer.arch)
     for layer in spec.layers:
         if layer.name in base_names:
             d.error(
