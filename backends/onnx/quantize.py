@@ -175,9 +175,14 @@ def _agreement(fp32: Path, int8: Path, x: np.ndarray, info) -> tuple[float, floa
 
 
 def quantize_int8(
-    fp32: str | Path, out: str | Path, calibration: str | Path, count: int = DEFAULT_COUNT
+    fp32: str | Path,
+    out: str | Path,
+    calibration: str | Path,
+    count: int = DEFAULT_COUNT,
+    min_agreement: float = MIN_AGREEMENT,
 ) -> Report:
-    """Quantize the specdsl fp32 model ``fp32`` into ``out`` (written only when it is good)."""
+    """Quantize the specdsl fp32 model ``fp32`` into ``out`` (written only when it is good:
+    ``min_agreement`` is the top-1 agreement with fp32 needed on held-out images)."""
     from onnxruntime.quantization import (
         CalibrationMethod,
         QuantFormat,
@@ -228,10 +233,10 @@ def quantize_int8(
             )
         x = images.rows(images.check)
         same, diff = _agreement(fp32, tmp, x, info)
-        if same < MIN_AGREEMENT:
+        if same < min_agreement:
             raise QuantizeError(
                 f"int8 agrees with fp32 on the top class of only {same:.1%} of {len(x)} "
-                f"held-out images from {folder} (needs {MIN_AGREEMENT:.0%}; largest probability "
+                f"held-out images from {folder} (needs {min_agreement:.0%}; largest probability "
                 f"difference {diff:.3f}); this model does not quantize well, nothing written"
             )
         _set_metadata(tmp, quantization_props(str(folder), reader.used, len(x), same))
