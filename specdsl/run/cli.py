@@ -39,6 +39,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None, help="CPU threads for ONNX Runtime")
     p.add_argument("--size", help="HxWxC input size, for an ONNX file without specdsl metadata")
     p.add_argument("--labels", help="comma-separated class labels (override or supply them)")
+    p.add_argument(
+        "--decode",
+        choices=("exact", "fast"),
+        default="exact",
+        help="exact: TensorFlow's pixels (default); fast: large JPEGs at a reduced DCT scale",
+    )
     return p
 
 
@@ -133,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     if info.output_activation is None:
         _say(f"note: {args.model} is not from specdsl; printing its raw outputs as scores")
     sources = expand(args.images)
-    results = classify(session, info, sources, args.batch_size, args.top)
+    results = classify(session, info, sources, args.batch_size, args.top, decode=args.decode)
     try:
         if args.json:
             header = {"model": args.model, "name": info.name, "provider": provider}

@@ -74,3 +74,14 @@ def test_classify_with_fast_decoding(photos, lecture_onnx):
     assert fast[-1].error == exact[-1].error == "no such file"
     for a, b in zip(fast[:-1], exact[:-1], strict=True):
         assert dict(a.top)["dog"] == pytest.approx(dict(b.top)["dog"], abs=0.05)
+
+
+def test_run_takes_decode_fast(photos, lecture_onnx):
+    from tests.onnx.test_quantize import specdsl
+
+    model = lecture_onnx["dogs_cats_scratch"].path
+    res = specdsl("run", model, *photos, "--decode", "fast", "--top", "2")
+    assert res.returncode == 0, res.stderr
+    assert [line.split(":")[0] for line in res.stdout.splitlines()] == [str(p) for p in photos]
+    bad = specdsl("run", model, photos[0], "--decode", "turbo")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
