@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -92,24 +93,55 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 
 def render(d: Diagnostic, source: str | None = None) -> str:
     """``file:line:col: error: message``, the source line, a caret, expected and hint."""
-    where = d.file or "<spec>"
+    where = printable(d.file or "<spec>")
     if d.span:
         where += f":{d.span.line}:{d.span.column}"
-    lines = [f"{where}: {d.severity}: {d.message}"]
+    lines = [f"{where}: {d.severity}: {printable(d.message)}"]
     if d.span and source is not None:
         src_lines = source.splitlines()
         if 0 < d.span.line <= len(src_lines):
-            text = src_lines[d.span.line - 1].expandtabs(1)
+            text = src_lines[d.span.line - 1]
             width = 1
             if d.span.end_line == d.span.line and d.span.end_column > d.span.column:
                 width = d.span.end_column - d.span.column
+            text, column, width = _window(text, d.span.column, width)
             lines.append(f"  {d.span.line:>3} | {text}")
-            lines.append(f"      | {' ' * (d.span.column - 1)}^{'~' * (width - 1)}")
+            lines.append(f"      | {' ' * (column - 1)}^{'~' * (width - 1)}")
     if d.expected:
-        lines.append(f"      = expected: {d.expected}")
+        lines.append(f"      = expected: {printable(d.expected)}")
     if d.hint:
-        lines.append(f"      = hint: {d.hint}")
+        lines.append(f"      = hint: {printable(d.hint)}")
     return "\n".join(lines)
+
+
+SHOWN_WIDTH = 100  # characters of a long source line shown around the caret
+
+
+def _window(text: str, column: int, width: int) -> tuple[str, int, int]:
+    """The source line as shown: control characters (a spec is untrusted: an escape sequence
+    in a comment must not reach the terminal) as one replacement character each, so that the
+    caret keeps its place, and a long line cut to a window around the error."""
+    text = "".join("\ufffd" if _control(c) else c for c in text)
+    width = max(1, min(width, SHOWN_WIDTH))
+    if len(text) <= SHOWN_WIDTH:
+        return text, column, width
+    start = max(0, min(column - 1 - SHOWN_WIDTH // 3, len(text) - SHOWN_WIDTH))
+    window = text[start : start + SHOWN_WIDTH]
+    left = "…" if start else ""
+    right = "…" if start + SHOWN_WIDTH < len(text) else ""
+    width = min(width, SHOWN_WIDTH - (column - 1 - start))
+    return left + window + right, column - start + len(left), max(1, width)
+
+
+def _control(c: str) -> bool:
+    return unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and c != "\u200d"
+
+
+def printable(text: str) -> str:
+    """A message as printed: control and format characters escaped (``\\x1b``)."""
+    if not any(_control(c) for c in text):
+        return text
+    return "".join(c.encode("unicode_escape").decode() if _control(c) else c for c in text)
 
 
 def render_all(diags: Iterable[Diagnostic], source: str | None = None) -> str:

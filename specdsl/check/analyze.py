@@ -5,6 +5,7 @@ from __future__ import annotations
 from specdsl import ir
 from specdsl.check import freezing
 from specdsl.check.analysis import Analysis, LayerInfo, StageInfo
+from specdsl.check.names import check_names
 from specdsl.check.rules import check_model
 from specdsl.check.shapes import Shape, ShapeError, infer
 from specdsl.diagnostics import Diagnostics, SpecError
@@ -41,6 +42,8 @@ def analyze(spec: ir.ModelSpec, diags: Diagnostics | None = None) -> Analysis:
             )
         freezing.apply(layers, state)
         check_model(analysis)
+    else:  # the model-level rules need every shape; the name rules need none
+        check_names(spec, diags)
     return analysis
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from specdsl import api
+from specdsl import api, ir
 from specdsl.diagnostics import SpecError, render_all
 from specdsl.syntax.parse import parse_text
 from tests.conftest import LECTURE_SPECS
@@ -148,3 +148,22 @@ def test_values_already_wrong_never_crash_the_shape_checks(bad):
     text = f"input 8x8x1\n{bad}\nconv 2 k3\nflatten\ndense 3 softmax\n"
     errors = [d for d in diagnose(text) if d.severity == "error"]
     assert errors and errors[0].span.line == 2
+
+
+def test_rendering_escapes_control_characters_and_windows_long_lines():
+    """A spec is untrusted: an escape sequence in it never reaches the terminal, and a huge
+    line is shown as a window around the caret."""
+    from specdsl.diagnostics import SHOWN_WIDTH, Diagnostic, render
+
+    source = "model m\ninput 8x8x3\ndense 3 \x1b[31mrellu\n"
+    span = ir.Span(line=3, column=9, end_line=3, end_column=13)
+    d = Diagnostic("unknown word '\x1b[31m'", span)
+    out = render(d, source)
+    assert "\x1b" not in out and "\\x1b" in out
+    text_line, caret_line = out.splitlines()[1:3]
+    assert text_line.index("\ufffd") == caret_line.index("^")  # the caret keeps its place
+    long = "dense " + "9" * 5000
+    d = Diagnostic("too large", ir.Span(line=1, column=4000, end_line=1, end_column=4010))
+    text_line, caret_line = render(d, long).splitlines()[1:3]
+    assert len(text_line) < SHOWN_WIDTH + 20
+    assert caret_line.index("^") < len(text_line)
