@@ -133,23 +133,38 @@ def classify(
                 yield Result(src.path, _top(row, labels, max(1, top)))
 
 
+DECODE_THREADS = 2  # per batch; with the prefetch thread, decoding keeps up with inference
+
+
 def _prefetched(batches: list, load) -> Iterator[list]:
-    """Each batch loaded; the next one is loaded on a thread while the caller runs this one
-    (ONNX Runtime and Pillow release the GIL)."""
+    """Each batch loaded; the next one is loaded while the caller runs this one, its images
+    on DECODE_THREADS threads (ONNX Runtime, Pillow, simplejpeg and numpy release the GIL)."""
     box: list = [None]
+    pool = None
+    if len(batches) > 1 or (batches and len(batches[0]) > 1):
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="specdsl-decode")
 
     def work(batch) -> None:
-        box[0] = [load(s) for s in batch]  # load() never raises
+        # load() never raises
+        box[0] = list(pool.map(load, batch)) if pool else [load(s) for s in batch]
 
     thread = None
-    for n, batch in enumerate(batches):
-        if thread is None:
-            work(batch)
-        else:
+    try:
+        for n, batch in enumerate(batches):
+            if thread is None:
+                work(batch)
+            else:
+                thread.join()
+            loaded = box[0]
+            thread = None
+            if n + 1 < len(batches):
+                thread = threading.Thread(target=work, args=(batches[n + 1],), daemon=True)
+                thread.start()
+            yield loaded
+    finally:
+        if thread is not None:
             thread.join()
-        loaded = box[0]
-        thread = None
-        if n + 1 < len(batches):
-            thread = threading.Thread(target=work, args=(batches[n + 1],), daemon=True)
-            thread.start()
-        yield loaded
+        if pool is not None:
+            pool.shutdown(wait=False)
