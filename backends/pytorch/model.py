@@ -42,8 +42,8 @@ TAKEN_CLASS_NAMES = (
     frozenset(dir(builtins))
     | frozenset(keyword.kwlist)
     | frozenset(
-        """DataError DataLoader Dataset DistributedDataParallel DistributedSampler F Image ImageFiles
-    KerasAdam KerasRMSprop KerasRandomContrast KerasRandomRotation KerasRandomTranslation
+        """DataError DataLoader Dataset DistributedDataParallel DistributedSampler F Image
+    ImageFiles KerasAdam KerasRMSprop KerasRandomContrast KerasRandomRotation KerasRandomTranslation
     KerasRandomZoom Loader NamedTuple Objective Path Progress RandomFlipBoth
     Sampler ShardSampler SpecError Stage TF Tensor TensorBatches TensorImages
     FrozenBatchNormMixin Module""".split()

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torchvision.transforms.v2  # noqa: F401  (before TensorFlow, which keras imports)
 
-from specdsl.backends.pytorch.source import pick
+from specdsl.backends.source import pick
 
 F = torch.nn.functional
 
@@ -79,7 +79,7 @@ def augmentation(config, out):
 def definitions(module, *names):
     """train.py's definitions, executed as train.py holds them."""
     namespace = {"torch": torch, "F": F, "math": math, "nn": torch.nn}
-    exec("\n\n".join(pick(module, names)), namespace)
+    exec("\n\n".join(pick("pytorch", module, names)), namespace)
     return namespace
 
 
