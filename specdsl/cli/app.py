@@ -28,6 +28,7 @@ COMMANDS = (
     "graph",
     "run",
     "eval",
+    "verify",
     "importer",
     "train",
     "lsp",
