@@ -51,7 +51,8 @@ def verify(
     int8_tolerance: float = typer.Option(0.1, "--int8-tolerance", help="The same, for int8."),
     as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
 ) -> None:
-    """Run the same weights and images in Keras, ONNX Runtime (and int8); compare each layer."""
+    """Run the same weights and images in Keras, PyTorch, ONNX Runtime (and int8); compare each
+    layer with Keras."""
     from specdsl.backends.onnx.model import export as write_onnx
     from specdsl.backends.registry import BackendError
     from specdsl.run import verify as v
@@ -64,6 +65,7 @@ def verify(
     a = load_checked(file)
     x, source = _images(a, images, count)
     targets: dict[str, dict] = {}
+    ref_name = None
     with tempfile.TemporaryDirectory(prefix="specdsl-verify-") as tmp:
         try:
             fp32 = write_onnx(a, read_weights(weights, a), Path(tmp) / "fp32.onnx")
@@ -72,12 +74,14 @@ def verify(
         targets["onnxruntime"] = v.onnx_layers(fp32, x)
     if int8 is not None:
         targets["int8"] = v.onnx_layers(int8, x)
-    if importlib.util.find_spec("keras") is not None:
-        try:
-            reference, ref_name = v.run_keras(file, weights, x), "keras"
-        except RuntimeError as e:
-            fail(str(e), EXIT_SPEC)
-    else:
+    try:
+        if importlib.util.find_spec("torch") is not None:
+            targets["pytorch"] = v.run_framework("pytorch", file, weights, x)
+        if importlib.util.find_spec("keras") is not None:
+            reference, ref_name = v.run_framework("keras", file, weights, x), "keras"
+    except RuntimeError as e:
+        fail(str(e), EXIT_SPEC)
+    if ref_name is None:  # no Keras: ONNX Runtime's fp32 is the reference
         reference, ref_name = targets.pop("onnxruntime"), "onnxruntime"
     limits = {"int8": int8_tolerance}
     report, bad = {}, []
@@ -103,7 +107,5 @@ def verify(
                 typer.echo(
                     f"  {r['layer']:<20} abs {r['max_abs']:.3e}  rel {r['max_rel']:.3e}  {mark}"
                 )
-        if importlib.util.find_spec("torch") is not None:
-            typer.echo("note: PyTorch is not compared yet (per-layer hooks not written)")
     if bad:
         fail(f"{len(bad)} layer outputs beyond tolerance: {', '.join(bad[:5])}", EXIT_SPEC)

@@ -54,17 +54,67 @@ def keras_layers(spec: str, weights: str, images: str, out: str) -> None:
     np.savez(out, **{n: np.asarray(v) for n, v in zip(names, got, strict=True)})
 
 
-def run_keras(spec: Path, weights: Path, images: np.ndarray) -> dict[str, np.ndarray]:
+ACTIVATIONS = {
+    None: lambda x: x,
+    "linear": lambda x: x,
+    "relu": lambda x: np.maximum(x, 0),
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+    "tanh": np.tanh,
+    "softmax": lambda x: (
+        np.exp(x - x.max(-1, keepdims=True))
+        / np.exp(x - x.max(-1, keepdims=True)).sum(-1, keepdims=True)
+    ),
+}
+
+
+def torch_layers(spec: str, weights: str, images: str, out: str) -> None:
+    """(In the subprocess) every top-level layer's PyTorch output, NHWC, after the layer's own
+    activation (applied outside the module in the emitted code), saved as ``out``."""
+    import torch
+
+    from specdsl.api import load
+    from specdsl.backends.pytorch.runtime import build_torch_model, set_weights
+    from specdsl.weights.files import read_weights
+
+    a = load(spec)
+    model = build_torch_model(a)
+    set_weights(model, a, read_weights(Path(weights), a))
+    acts = {i.name: getattr(i.layer, "activation", None) for i in a.layers}
+    got: dict[str, np.ndarray] = {}
+
+    def hook(name):
+        def save(module, inputs, output):
+            if isinstance(module, torch.nn.Flatten) and inputs[0].ndim == 4:  # Keras's H,W,C
+                x = inputs[0].permute(0, 2, 3, 1).reshape(inputs[0].shape[0], -1).numpy()
+            else:
+                x = output.detach().numpy()
+                x = x.transpose(0, 2, 3, 1) if x.ndim == 4 else x
+            if acts.get(name) in ACTIVATIONS:
+                got[name] = ACTIVATIONS[acts[name]](x.astype(np.float64))
+
+        return save
+
+    for name, module in model.named_children():
+        if name in acts:
+            module.register_forward_hook(hook(name))
+    x = _framework_input(a, np.load(images)).transpose(0, 3, 1, 2).copy()
+    with torch.no_grad():
+        model(torch.from_numpy(x))
+    np.savez(out, **got)
+
+
+def run_framework(which: str, spec: Path, weights: Path, images: np.ndarray) -> dict:
+    """``keras_layers`` or ``torch_layers`` in a subprocess of their own."""
     with tempfile.TemporaryDirectory(prefix="specdsl-verify-") as tmp:
         np.save(Path(tmp) / "x.npy", images)
-        out = Path(tmp) / "keras.npz"
-        cmd = [sys.executable, "-m", "specdsl.run.verify", "keras", str(spec), str(weights)]
+        out = Path(tmp) / "layers.npz"
+        cmd = [sys.executable, "-m", "specdsl.run.verify", which, str(spec), str(weights)]
         res = subprocess.run(
             [*cmd, str(Path(tmp) / "x.npy"), str(out)], capture_output=True, text=True
         )
         if res.returncode:
             lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
-            raise RuntimeError(f"Keras failed: {lines[-1] if lines else res.returncode}")
+            raise RuntimeError(f"{which} failed: {lines[-1] if lines else res.returncode}")
         with np.load(out) as z:
             return {k: z[k] for k in z.files}
 
@@ -117,7 +167,7 @@ def compare(ref: dict[str, np.ndarray], other: dict[str, np.ndarray]) -> list[di
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "keras":
-        keras_layers(*sys.argv[2:])
+    if len(sys.argv) == 6 and sys.argv[1] in ("keras", "pytorch"):
+        (keras_layers if sys.argv[1] == "keras" else torch_layers)(*sys.argv[2:])
     else:
-        sys.exit("usage: python -m specdsl.run.verify keras SPEC WEIGHTS IMAGES.npy OUT.npz")
+        sys.exit("usage: python -m specdsl.run.verify keras|pytorch SPEC WEIGHTS X.npy OUT.npz")

@@ -1,5 +1,5 @@
-"""``specdsl verify``: each layer's output in ONNX Runtime (fp32 and int8) against Keras's, with
-the same weights and real images; beyond the tolerance, exit 1 with one line."""
+"""``specdsl verify``: each layer's output in ONNX Runtime (fp32, int8) and PyTorch against
+Keras's, with the same weights and real images; beyond the tolerance, exit 1 with one line."""
 
 from __future__ import annotations
 
@@ -37,5 +37,9 @@ def test_layers_against_keras(shared_data, tmp_path):
         "conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "conv2d_2", "flatten", "dense"
     ]  # fmt: skip
     assert all(r["ok"] and r["max_rel"] < 1e-4 for r in fp)
+    if "pytorch" in doc["targets"]:  # when torch is installed, its layers (own subprocess)
+        pt = doc["targets"]["pytorch"]["layers"]
+        assert [r["layer"] for r in pt] == [r["layer"] for r in fp]
+        assert all(r["ok"] for r in pt)
     q = doc["targets"]["int8"]["layers"]
     assert all(0 < r["max_rel"] < 0.1 for r in q)  # quantized, and still close
