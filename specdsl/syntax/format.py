@@ -298,7 +298,7 @@ def _comments(source: str) -> list[tuple[int, str, bool]]:
         pos = _comment_start(raw)
         if pos is None:
             continue
-        whole = not raw[:pos].strip()
+        whole = not raw[:pos].replace(";", " ").strip()  # nothing but separators before it
         out.append((i, raw[pos:].rstrip(), whole))
     return out
 
@@ -356,12 +356,12 @@ def _render(groups: list[list[Line]], comments, source: str | None) -> str:
                 text += "  " + trailing[line.anchor]
                 used_trailing.add(line.anchor)
             out.append(text)
-    if leading:
+    # Comments left over (after the last statement, or on a line whose statement is printed
+    # elsewhere) close the file as one block, as they will stand there on the next fmt.
+    left = leading + [(ln, text) for ln, text in trailing.items() if ln not in used_trailing]
+    if left:
         out.append("")
-        out.extend(text for _, text in leading)
-    for ln, text in sorted(trailing.items()):
-        if ln not in used_trailing:
-            out.append(text)
+        out.extend(text for _, text in sorted(left))
     # Collapse blank runs created around moved comments.
     cleaned: list[str] = []
     for line in out:
