@@ -87,6 +87,8 @@ def summary(
         f"({s.human_bytes(4 * t['non_trainable_params'])})"
     )
     out.print(f" MACs per example: {t['macs']:,}")
+    if a.spec.training.precision != "float32":
+        out.print(f" Training precision: {a.spec.training.precision} (weights stay float32)")
     if report is not None:
         out.print(
             f" Activation memory (batch {report.batch_size}, float32): "

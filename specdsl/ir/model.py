@@ -60,6 +60,7 @@ class Training(Node):
     batch_size: int | None = None
     checkpoint: Checkpoint | None = None
     strategy: Literal["fit", "features"] = "fit"
+    precision: Literal["float32", "mixed_bfloat16", "mixed_float16"] = "float32"
     stages: tuple[Stage, ...] = ()
     # where each setting was written (for the formatter's comments); not part of equality
     field_spans: dict[str, Span] = {}

@@ -90,3 +90,6 @@ PREPROCESS_MODES = tuple(PREPROCESSING)
 CHECKPOINT_MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 
 STRATEGIES = ("fit", "features")
+
+# Keras dtype policies: float32, or mixed precision (float16/bfloat16 compute, float32 weights)
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")

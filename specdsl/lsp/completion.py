@@ -39,6 +39,7 @@ _AFTER = {
     "activation": (vocab.ACTIVATIONS, Kind.Value),
     "preprocess": (vocab.PREPROCESS_MODES, Kind.Value),
     "strategy": (vocab.STRATEGIES, Kind.Value),
+    "precision": (vocab.PRECISIONS, Kind.Value),
     "checkpoint": (("best", "none"), Kind.Keyword),
     "best": (vocab.CHECKPOINT_MONITORS, Kind.Value),
     "flip": (("horizontal", "vertical", "horizontal_and_vertical"), Kind.EnumMember),

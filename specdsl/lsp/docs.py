@@ -71,6 +71,8 @@ STATEMENT_MEANINGS = {
                    "keras.callbacks.ModelCheckpoint(save_best_only=True)"),
     "strategy": ("fit (end to end) or features (run the frozen base once, train the head).",
                  ""),
+    "precision": ("the training precision: float32, or mixed with float32 weights.",
+                  'keras.mixed_precision.set_global_policy("mixed_bfloat16")'),
     "stage": ("starts a training stage (fine-tuning): its freeze, optimizer and epochs.", ""),
     "same": ("padding that keeps the size (stride 1).", 'padding="same"'),
     "valid": ("no padding (the default).", 'padding="valid"'),
@@ -155,6 +157,9 @@ def all_docs() -> dict[str, Doc]:
                          f'ModelCheckpoint(monitor="{name}")')  # fmt: skip
     for name in vocab.STRATEGIES:
         docs[name] = Doc(name, "strategy", STATEMENT_MEANINGS["strategy"][0])
+    for name in vocab.PRECISIONS:
+        docs[name] = Doc(name, "precision", STATEMENT_MEANINGS["precision"][0],
+                         f'keras.mixed_precision.set_global_policy("{name}")')  # fmt: skip
     for name, pre in vocab.PREPROCESSING.items():
         docs[name] = Doc(name, "preprocessing", pre.comment + ".", pre.keras_function)
     for name, lr in vocab.OPTIMIZERS.items():

@@ -139,6 +139,7 @@ def _training(sa: ir.ModelSpec, sb: ir.ModelSpec, unknown: set[str]) -> Section:
     s.add("batch", ta.batch_size, tb.batch_size)
     s.add("checkpoint", _checkpoint(ta.checkpoint), _checkpoint(tb.checkpoint))
     s.add("strategy", ta.strategy, tb.strategy)
+    s.add("precision", ta.precision, tb.precision)
     return s
 
 

@@ -112,4 +112,6 @@ def plain(a: Analysis, expand: bool = True) -> str:
         f"total params: {t['total_params']:,}  trainable: {t['trainable_params']:,}  "
         f"non-trainable: {t['non_trainable_params']:,}  MACs: {t['macs']:,}"
     )
+    if a.spec.training.precision != "float32":
+        lines.append(f"training precision: {a.spec.training.precision}")
     return "\n".join(lines) + "\n"

@@ -40,6 +40,7 @@ def settings_lines(a: Analysis) -> list[str]:
     if t.checkpoint is not None:
         lines.append(f"checkpoint: {t.checkpoint.monitor or 'none'}")
     lines.append(f"strategy: {t.strategy}")
+    lines.append(f"precision: {t.precision}")
     for st in a.stages:
         s = st.stage
         parts = [op.text() for op in s.freeze]

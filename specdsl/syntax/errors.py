@@ -9,6 +9,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lexer import PatternStr
 
 from specdsl.diagnostics import Diagnostic, did_you_mean
+from specdsl.ir.kinds import KINDS
 from specdsl.ir.span import Span
 from specdsl.syntax.grammar import TERMINAL_WORDS, parse_slice, parser
 
@@ -24,11 +25,17 @@ def keywords() -> list[str]:
     return sorted(set(words))
 
 
+# The words that start a statement: the header's, every layer kind's (the kind table), and the
+# freezing and training statements'.
 STATEMENT_WORDS = (
-    "model input classes conv pool avgpool globalavgpool globalmaxpool gap gmp flatten dense "
-    "dropout batchnorm bn activation rescale preprocess augment flip rotate zoom contrast "
-    "translate base freeze unfreeze loss optimizer metrics epochs batch checkpoint strategy stage"
-).split()
+    "model",
+    "input",
+    "classes",
+    *(word for kind in KINDS for word in kind.keywords),
+    "augment",
+    *"freeze unfreeze loss optimizer metrics epochs batch checkpoint strategy precision".split(),
+    "stage",
+)
 
 
 def _word_for(terminal: str) -> str:

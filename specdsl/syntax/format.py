@@ -261,6 +261,8 @@ def _training_lines(t: ir.Training) -> list[Line]:
         add("checkpoint", f"checkpoint best {m}" if m else "checkpoint none")
     if t.strategy != "fit" or "strategy" in spans:
         add("strategy", f"strategy {t.strategy}")
+    if t.precision != "float32" or "precision" in spans:
+        add("precision", f"precision {t.precision}")
     return out
 
 

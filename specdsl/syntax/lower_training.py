@@ -6,7 +6,14 @@ from lark import Token, Tree
 
 from specdsl import ir
 from specdsl.diagnostics import did_you_mean
-from specdsl.ir.vocab import CHECKPOINT_MONITORS, LOSSES, METRICS, OPTIMIZERS, STRATEGIES
+from specdsl.ir.vocab import (
+    CHECKPOINT_MONITORS,
+    LOSSES,
+    METRICS,
+    OPTIMIZERS,
+    PRECISIONS,
+    STRATEGIES,
+)
 from specdsl.syntax.tokens import MAX_COUNT, POSITIVE, span_of, stmt_word, to_int
 
 
@@ -132,6 +139,10 @@ class TrainingLowering:
     def s_strategy(self, t: Tree) -> None:
         word = self._word(t.children[0], STRATEGIES, "strategy")
         self._set_training("strategy", word if word in STRATEGIES else "fit", t)
+
+    def s_precision(self, t: Tree) -> None:
+        word = self._word(t.children[0], PRECISIONS, "precision")
+        self._set_training("precision", word if word in PRECISIONS else "float32", t)
 
     def s_stage_stmt(self, t: Tree) -> None:
         name = str(t.children[0])
