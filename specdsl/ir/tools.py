@@ -12,12 +12,18 @@ def strip_spans(node: BaseModel) -> dict[str, Any]:
     return _strip(node.model_dump(mode="json"))
 
 
+# Fields added after specs were first hashed, left out at their default value so that every
+# spec written before them keeps its hash (emitted packages check it).
+_NEW_FIELDS: dict[str, Any] = {"inputs": [], "precision": "float32"}
+
+
 def _strip(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {
             k: _strip(v)
             for k, v in obj.items()
             if k not in ("span", "source", "text", "field_spans")
+            and not (k in _NEW_FIELDS and v == _NEW_FIELDS[k])
         }
     if isinstance(obj, list):
         return [_strip(v) for v in obj]
