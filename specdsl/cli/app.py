@@ -31,6 +31,8 @@ COMMANDS = (
     "verify",
     "importer",
     "train",
+    "augment",
+    "curves",
     "lsp",
 )
 
