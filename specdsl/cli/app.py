@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import typer
 
@@ -34,6 +35,7 @@ COMMANDS = (
     "augment",
     "curves",
     "lsp",
+    "completion",
 )
 
 
@@ -57,4 +59,8 @@ for _name in COMMANDS:
 
 
 def main() -> None:
+    if os.environ.get("_SPECDSL_COMPLETE"):  # the shell asks for completions
+        from specdsl.cli.completion import complete
+
+        complete()
     app()
