@@ -11,6 +11,7 @@ Listing 8.15 calls ``data_augmentation(images)``.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -35,6 +36,12 @@ def augmentation_layers(analysis) -> list:
     return built
 
 
+def _reason(message: str) -> str:
+    """TensorFlow's message without its op names: 'Unknown image file format. ...'."""
+    message = re.sub(r"\{\{[^}]*\}\}|\[Op:[^\]]*\].*$", "", message.splitlines()[0])
+    return message.strip() or "unreadable"
+
+
 def read_image(path: Path, height: int, width: int, channels: int):
     """The image as image_dataset_from_directory gives it: float32 (H, W, C), 0..255."""
     import tensorflow as tf
@@ -45,7 +52,7 @@ def read_image(path: Path, height: int, width: int, channels: int):
         raw = tf.io.read_file(str(path))
         img = tf.io.decode_image(raw, channels=channels, expand_animations=False)
     except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as e:
-        reason = str(e.message).splitlines()[0] if e.message else type(e).__name__
+        reason = _reason(str(e.message or type(e).__name__))
         raise PreviewError(f"{path}: not an image TensorFlow can read ({reason})") from None
     return tf.image.resize(img, (height, width), method="bilinear")
 

@@ -50,6 +50,8 @@ def augment(
         fail(what, EXIT_USAGE)
     if output.is_dir():
         fail(f"{output} is a folder; give the PNG file to write", EXIT_USAGE)
+    if not output.parent.is_dir():
+        fail(f"{output}: no folder {output.parent} to write it in", EXIT_USAGE)
     try:
         _, tiles = ag.augment_images(file, image, backend, seed)
         ag.save_png(ag.grid_image(tiles, scale), output)

@@ -26,6 +26,8 @@ def curves(
 
     if output.is_dir():
         fail(f"{output} is a folder; give the PNG file to write", EXIT_USAGE)
+    if not output.parent.is_dir():
+        fail(f"{output}: no folder {output.parent} to write it in", EXIT_USAGE)
     try:
         found = read_runs(runs)
     except CurvesError as e:

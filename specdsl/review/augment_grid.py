@@ -109,7 +109,6 @@ def tiles_of(grid: np.ndarray, shape: tuple[int, int], count: int = COUNT) -> np
 
 def save_png(image, path: Path) -> None:
     """Write the PNG atomically (a half-written picture is never left behind)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         image.save(tmp, format="PNG")

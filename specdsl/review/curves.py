@@ -140,7 +140,6 @@ def draw(runs: list[Run], output: Path) -> tuple[int, int]:
         if ax.has_data():
             ax.legend(fontsize="small")
     fig.tight_layout()
-    output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
     try:
         fig.savefig(tmp, format="png", dpi=DPI)
