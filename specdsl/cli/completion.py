@@ -12,6 +12,7 @@ start); :func:`run_options` completes them from that very parser, so completion 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import typer
@@ -67,7 +68,12 @@ def complete() -> None:
     run = command.commands.get("run")
     if run is not None:
         run.shell_complete = types.MethodType(_run_shell_complete, run)
-    command.main(prog_name=PROG, complete_var=COMPLETE_VAR)
+    try:
+        command.main(prog_name=PROG, complete_var=COMPLETE_VAR)
+    except Exception as e:  # a shell that calls us wrongly: one line, never a traceback
+        name = type(e).__name__
+        print(f"error: specdsl completion failed ({name}: {e})", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def _shells(incomplete: str) -> list[str]:

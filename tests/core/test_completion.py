@@ -106,3 +106,12 @@ def test_completion_keeps_help_clean_and_errors_are_one_line():
     assert bad.returncode == 2
     said = "error: unknown shell 'tcsh' (bash, zsh, fish, powershell)"
     assert bad.stderr.strip().splitlines() == [said]
+    env = dict(os.environ, _SPECDSL_COMPLETE="complete_bash", PYTHONPATH=str(ROOT))
+    env.pop("COMP_WORDS", None)  # a shell that calls it wrongly
+    r = subprocess.run(
+        [sys.executable, "-m", "specdsl"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [
+        "error: specdsl completion failed (KeyError: 'COMP_WORDS')"
+    ]
