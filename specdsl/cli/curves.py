@@ -36,5 +36,7 @@ def curves(
         width, height = draw(found, output)
     except OSError as e:
         fail(f"{output}: cannot write it ({e.strerror or e})", EXIT_SPEC)
+    except ImportError:
+        fail("curves needs matplotlib (pip install matplotlib; the keras and torch extras have it)")
     plural = "s" if len(found) > 1 else ""
     typer.echo(f"{output}: {len(found)} run{plural}, {width}x{height} pixels")

@@ -143,6 +143,9 @@ def preview_main(augment: Callable, argv: list[str] | None = None) -> int:
     except PreviewError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as e:
+        print(f"error: {e.name} is not installed (this backend's extra has it)", file=sys.stderr)
+        return 1
     except Exception as e:  # a bug or an unexpected file: still one line
         print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
