@@ -52,7 +52,9 @@ def augment(analysis, image: Path, count: int, seed: int | None):
     transform = data.train_augmentation()
     if transform is None:
         raise PreviewError(f"{analysis.spec.source or analysis.spec.name}: no augmentation")
-    if seed is not None:
+    if seed is None:
+        torch.seed()  # a fresh one: torch's start-up seed is the same in every process
+    else:
         torch.manual_seed(seed)
     tiles = [transform(x.clone()) for _ in range(count)]
     as_hwc = [t.permute(1, 2, 0).numpy() for t in [x, *tiles]]
