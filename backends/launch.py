@@ -99,6 +99,8 @@ def train_command(analysis: Analysis, options: TrainOptions, script: Path) -> li
     cmd += ["--run-dir", str(options.run_dir)]
     if options.seed is not None:
         cmd += ["--seed", str(options.seed)]
+    if options.precision is not None:
+        cmd += ["--precision", options.precision]
     if options.resume:
         cmd.append("--resume")
     for flag, value in (

@@ -40,6 +40,7 @@ class TrainOptions:
     limit: int | None = None  # at most this many examples per split (quick runs, tests)
     weights: Path | None = None  # base weights file overriding the spec's weights=
     seed: int | None = None  # None: 0, or on --resume the seed the run was started with
+    precision: str | None = None  # float32, mixed_bfloat16 or mixed_float16 over the spec's
     resume: bool = False  # go on in run_dir from its last checkpoint
     overwrite: bool = False  # clear a non-empty run_dir first
 

@@ -114,6 +114,8 @@ def _model_body(analysis: Analysis) -> list[str]:
         in_augment = is_aug
         target = "outputs" if k == last else "x"
         func, args = EMIT.lookup(layer)(layer, info)
+        if k == last and analysis.spec.training.precision != "float32":
+            args = [*args, f"dtype={py_str('float32')}"]  # mixed precision: float32 outputs
         if isinstance(layer, ir.Base):
             lines += call_line(INDENT, f"{bases[info.name]} = ", func, args)
             lines += [f"{INDENT}{target} = {bases[info.name]}({var})"]

@@ -73,7 +73,7 @@ DATA = [  # snippets/data_loading.py
     "limited_view",
     "fit_inputs",
 ]
-RESULTS = ["write_atomic", "save_history", "plot_curves"]  # snippets/run.py
+RESULTS = ["float32_output", "write_atomic", "save_history", "plot_curves"]  # snippets/run.py
 
 
 def train_source(analysis: Analysis) -> str:
@@ -100,6 +100,7 @@ def train_source(analysis: Analysis) -> str:
         *_constants(analysis),
         *pick("keras", "data_loading", ["COLOR_MODES", "LABEL_MODES"]),
         *pick("keras", "training", ["LAST"]),
+        *pick("keras", "run", ["PRECISIONS"]),
     ]
     stage = "\n\n\n".join([*pick("keras", "training", ["Stage"]), _stages(analysis)])
     stage += "\n\n" + pick("keras", "training", ["OPTIMIZERS"])[0]
@@ -168,6 +169,7 @@ def _constants(analysis: Analysis) -> list[str]:
         f"BATCH_SIZE = {t.batch_size or 32}",
         f"MONITOR = {py_str(monitor) if monitor else None}  # the checkpoint keeps the best epoch",
         f"SCALE_INPUTS = {scale}  # True when the model has no rescale/preprocess: pixels / 255",
+        f"PRECISION = {py_str(t.precision)}  # Keras's dtype policy: float32 or mixed_*",
     ]
     base = analysis.base
     if base is not None:

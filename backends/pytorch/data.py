@@ -10,6 +10,7 @@ augmentation layers become per-image transforms of the training split only
 from __future__ import annotations
 
 import json
+import re
 
 from specdsl import ir
 from specdsl.backends.pytorch.code import EMIT, Ctx
@@ -91,7 +92,9 @@ def data_source(analysis: Analysis) -> str:
     text_parts += pick("pytorch", "data_loading", LOADING)
     used = "\n".join(text_parts)
     imports = ["import math"] if "math." in used else []
-    imports += ["", "import numpy as np", "import torch", "from PIL import Image"]
+    imports += ["", "import numpy as np", "import torch"]
+    imports += ["import torch.nn.functional as F"] if re.search(r"\bF\.", used) else []
+    imports.append("from PIL import Image")
     imports.append("from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler")
     imports.append("from torchvision.transforms import v2")
     imports.append("from torchvision.transforms.v2 import functional as TF")

@@ -40,7 +40,7 @@ def _conv(layer, ctx: Ctx, c_out: int, groups: int = 1) -> Code:
     if not layer.use_bias:
         args.append("bias=False")
     act = None if ctx.drop_activation else layer.activation
-    forward.append(f"x = {activation(act, f'self.{ctx.attr}(x)', 3)}")
+    forward.append(f"x = {activation(act, f'self.{ctx.attr}(x)', 3, fresh=True)}")
     return Code(init=[f"self.{ctx.attr} = nn.Conv2d({', '.join(args)})"], forward=forward)
 
 
@@ -72,7 +72,7 @@ def separable_conv2d(layer: ir.SeparableConv2D, ctx: Ctx) -> Code:
             f"    nn.Conv2d({mid}, {layer.filters}, kernel_size=1{bias}),",
             ")",
         ],
-        forward=[*dw.forward[:-1], f"x = {activation(act, f'self.{ctx.attr}(x)', 3)}"],
+        forward=[*dw.forward[:-1], f"x = {activation(act, f'self.{ctx.attr}(x)', 3, fresh=True)}"],
     )
 
 
@@ -150,7 +150,7 @@ def dense(layer: ir.Dense, ctx: Ctx) -> Code:
     act = None if ctx.drop_activation else layer.activation
     return Code(
         init=[f"self.{ctx.attr} = nn.Linear({', '.join(args)})"],
-        forward=[f"x = {activation(act, call, rank)}"],
+        forward=[f"x = {activation(act, call, rank, fresh=True)}"],
     )
 
 

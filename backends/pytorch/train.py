@@ -36,6 +36,7 @@ LOOP = [  # snippets/training.py
     "set_frozen",
     "param_counts",
     "metric_logs",
+    "autocast_dtype",
     "train_epoch",
     "evaluate",
     "improved",
@@ -45,6 +46,7 @@ LOOP = [  # snippets/training.py
 ]
 RUN = [  # snippets/run.py
     "parse_args",
+    "keep_freed_memory",
     "setup_distributed",
     "write_outputs",
     "plot_curves",
@@ -57,6 +59,7 @@ RUN = [  # snippets/run.py
 
 IMPORTS = [
     ("import argparse", "argparse."),
+    ("import ctypes", "ctypes."),
     ("import json", "json."),
     ("import math", "math."),
     ("import os", "os."),
@@ -241,6 +244,7 @@ def train_source(analysis: Analysis) -> str:
         f'STRATEGY = "{t.strategy}"'
         + ("  # run the frozen base once, train the head on its features" if features else ""),
         f"BASE = {json.dumps(module_names(analysis)[base.name]) if base else None}",
+        f'PRECISION = "{t.precision}"  # float32, or mixed: bfloat16/float16 compute',
     ]
     if base is not None:
         constants += [

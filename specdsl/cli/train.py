@@ -38,6 +38,11 @@ def train(
     seed: int = typer.Option(
         None, "--seed", help="Random seed (default: 0, or the resumed run's)."
     ),
+    precision: str = typer.Option(
+        None,
+        "--precision",
+        help="float32, mixed_bfloat16 or mixed_float16 (default: the spec's precision).",
+    ),
     resume: Path = typer.Option(
         None,
         "--resume",
@@ -50,6 +55,8 @@ def train(
     """Train the model with a backend; the run folder gets code, checkpoints, history, plot."""
     from specdsl.backends import registry
     from specdsl.data import DataError
+    from specdsl.diagnostics import did_you_mean
+    from specdsl.ir.vocab import PRECISIONS
     from specdsl.weights.checkpoint import CheckpointError
 
     try:
@@ -62,6 +69,13 @@ def train(
         fail("--resume names the run folder; give it without --run-dir", EXIT_USAGE)
     if resume is not None and overwrite:
         fail("--resume and --overwrite exclude each other", EXIT_USAGE)
+    if precision is not None and precision not in PRECISIONS:
+        hint = did_you_mean(precision, PRECISIONS)
+        fail(
+            f"--precision: unknown precision '{precision}' (known: {', '.join(PRECISIONS)})"
+            + (f"; {hint}" if hint else ""),
+            EXIT_USAGE,
+        )
     a = load_checked(file)
     options = registry.TrainOptions(
         data=data,
@@ -71,6 +85,7 @@ def train(
         limit=limit,
         weights=weights,
         seed=seed,
+        precision=precision,
         resume=resume is not None,
         overwrite=overwrite,
     )

@@ -28,7 +28,9 @@ BATCH_SIZE = 32
 BASE = "vgg16"
 BASE_ARCH = "vgg16"
 BASE_WEIGHTS = None  # 'imagenet', a file or None
+PRECISION = "float32"
 LAST = "last.npz"
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 def parse_args(argv=None):
@@ -63,6 +65,7 @@ def parse_args__plain(argv=None):
     parser.add_argument("--batch-size", type=int, help=f"default: {BATCH_SIZE}")
     parser.add_argument("--limit", type=int, help="at most this many examples per split")
     parser.add_argument("--seed", type=int, help="random seed (default: 0)")
+    parser.add_argument("--precision", choices=PRECISIONS, help=f"default: {PRECISION}")
     parser.add_argument("--resume", action="store_true", help=f"go on from the run folder's {LAST}")
     parser.add_argument("--overwrite", action="store_true", help="start again over an earlier run")
     return parser.parse_args(argv)
@@ -77,6 +80,7 @@ def parse_args__base(argv=None):
     parser.add_argument("--limit", type=int, help="at most this many examples per split")
     parser.add_argument("--weights", type=Path, help="weights file for the pretrained base")
     parser.add_argument("--seed", type=int, help="random seed (default: 0)")
+    parser.add_argument("--precision", choices=PRECISIONS, help=f"default: {PRECISION}")
     parser.add_argument("--resume", action="store_true", help=f"go on from the run folder's {LAST}")
     parser.add_argument("--overwrite", action="store_true", help="start again over an earlier run")
     return parser.parse_args(argv)
@@ -99,6 +103,13 @@ def base_weights(analysis, override: Path | None):
     path = imagenet_weights_file(BASE_ARCH) if source == "imagenet" else Path(source)
     print(f"Weights of {BASE}: {path}")
     return read_keras_weights(path, analysis, scope=BASE)
+
+
+def float32_output(model) -> None:
+    """Mixed precision: the last layer computes in float32, as Keras's guide advises (model.py
+    does so when the spec says mixed; this covers --precision on a float32 spec)."""
+    if model.layers[-1].compute_dtype != "float32":
+        model.layers[-1].dtype_policy = keras.DTypePolicy("float32")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -156,7 +167,9 @@ def main__plain(argv=None) -> int:
         run_dir.mkdir(parents=True, exist_ok=True)
         if args.overwrite:
             (run_dir / LAST).unlink(missing_ok=True)
+        keras.mixed_precision.set_global_policy(args.precision)  # float32 weights always
         model = build_model()
+        float32_output(model)
         record = train(model, data, args, run_dir, saved)
     save_history(run_dir / "history.json", record)
     plot_curves(run_dir / "curves.png", record["history"], record["stage"])
@@ -181,7 +194,9 @@ def main__base(argv=None) -> int:
         run_dir.mkdir(parents=True, exist_ok=True)
         if args.overwrite:
             (run_dir / LAST).unlink(missing_ok=True)
+        keras.mixed_precision.set_global_policy(args.precision)  # float32 weights always
         model = build_model()
+        float32_output(model)
         if weights is not None:
             set_weights(model, analysis, weights, strict=False)
         record = train(model, data, args, run_dir, saved)

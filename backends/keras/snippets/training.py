@@ -19,6 +19,7 @@ INPUT_SHAPE = (28, 28, 1)
 LOSS = "sparse_categorical_crossentropy"
 METRICS = ["accuracy"]
 BATCH_SIZE = 32
+PRECISION = "float32"
 MONITOR = "val_loss"
 BASE = "vgg16"
 STAGES = []
@@ -67,6 +68,7 @@ def start_run(args) -> dict | None:
     saved = load_last(last) if args.resume else None
     settings = saved["settings"] if saved else {}
     defaults = {"epochs": None, "batch_size": BATCH_SIZE, "limit": None, "seed": 0}
+    defaults["precision"] = PRECISION
     for name, default in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, settings.get(name, default))
@@ -84,7 +86,8 @@ def save_last(path: Path, net, record: dict, position: dict, args) -> None:
         "spec_hash": SPEC_HASH,
         "record": record,
         "position": position,  # stage index, epochs finished in it, its best MONITOR value
-        "settings": {k: getattr(args, k) for k in ("epochs", "batch_size", "limit", "seed")},
+        "settings": {k: getattr(args, k) for k in ("epochs", "batch_size", "limit", "seed")}
+        | {"precision": args.precision},
         "counts": [len(weights), len(variables)],
         "numpy_rng": [numpy_rng[0], *numpy_rng[2:]],
         "python_rng": random.getstate(),

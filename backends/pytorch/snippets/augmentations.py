@@ -3,8 +3,7 @@
 import math
 
 import torch
-from torchvision.transforms import v2
-from torchvision.transforms.v2 import functional as TF
+import torch.nn.functional as F
 
 
 def uniform(low: float, high: float) -> float:
@@ -15,26 +14,27 @@ def uniform(low: float, high: float) -> float:
 def reflect_affine(img, angle=0.0, scale=1.0, shift=(0.0, 0.0)):
     """Rotate/scale/shift about the centre, bilinear, filling with TensorFlow's 'reflect'.
 
-    The image is padded symmetrically (d c b a | a b c d) far enough for the transform,
-    transformed about its centre, and cropped back to its size.
+    torchvision's affine (the same inverse matrix and sampling points) as one grid_sample
+    whose 'reflection' padding is TensorFlow's reflect (d c b a | a b c d): no padded copy
+    of the image, and only the output's own pixels are computed.
     """
     _, h, w = img.shape
     a = math.radians(angle)
-    cos, sin = abs(math.cos(a)), abs(math.sin(a))
-    reach = max(1.0, 1.0 / scale)
-    pad_w = math.ceil((w / 2 * cos + h / 2 * sin) * reach - w / 2 + abs(shift[0])) + 2
-    pad_h = math.ceil((w / 2 * sin + h / 2 * cos) * reach - h / 2 + abs(shift[1])) + 2
-    pad_w, pad_h = min(max(pad_w, 0), w), min(max(pad_h, 0), h)
-    padded = TF.pad(img, [pad_w, pad_h, pad_w, pad_h], padding_mode="symmetric")
-    moved = TF.affine(
-        padded,
-        angle=angle,
-        translate=[shift[0], shift[1]],
-        scale=scale,
-        shear=[0.0, 0.0],
-        interpolation=v2.InterpolationMode.BILINEAR,
+    cos, sin = math.cos(a) / scale, math.sin(a) / scale
+    dx, dy = shift
+    inverse = torch.tensor(  # output pixel (x, y, 1) about the centre -> input position
+        [[cos, sin, -cos * dx - sin * dy], [-sin, cos, sin * dx - cos * dy]],
+        dtype=torch.float64,
     )
-    return moved[:, pad_h : pad_h + h, pad_w : pad_w + w]
+    ys = torch.arange(h, dtype=torch.float64) - (h - 1) / 2
+    xs = torch.arange(w, dtype=torch.float64) - (w - 1) / 2
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    points = torch.stack([gx, gy, torch.ones_like(gx)], dim=-1) @ inverse.T
+    grid = (points / torch.tensor([w / 2, h / 2], dtype=torch.float64)).to(img.dtype)
+    moved = F.grid_sample(
+        img[None], grid[None], mode="bilinear", padding_mode="reflection", align_corners=False
+    )
+    return moved[0]
 
 
 class RandomFlipBoth:

@@ -115,18 +115,40 @@ def metric_logs(totals):
     return logs
 
 
-def train_epoch(net, optimizer, loader, device, progress, channels_last):
+def autocast_dtype(precision, device):
+    """The spec's precision (or --precision) as torch.autocast's dtype; None for float32.
+
+    mixed_bfloat16: bfloat16 compute; mixed_float16: float16 on CUDA (with a gradient scaler),
+    bfloat16 on the CPU (whose float16 kernels are slow). Weights, optimizer state, the loss
+    and every checkpoint stay float32, as with Keras's mixed-precision policies.
+    """
+    if precision == "float32":
+        return None
+    if precision == "mixed_float16" and device.type == "cuda":
+        return torch.float16
+    return torch.bfloat16
+
+
+def train_epoch(net, optimizer, loader, device, progress, channels_last, amp=None, scaler=None):
+    """One epoch; ``amp`` is autocast's dtype (None: float32), ``scaler`` float16's GradScaler."""
     net.train()
     totals = torch.zeros(3, dtype=torch.float64, device=device)
     for step, (x, y) in enumerate(loader, 1):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if channels_last and x.dim() == 4:
             x = x.contiguous(memory_format=torch.channels_last)
-        out = net(x)
+        with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+            out = net(x)
+        out = out.float()  # the loss and the metrics in float32
         loss = compute_loss(out, y)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
         with torch.no_grad():
             totals += torch.stack(
                 [
@@ -142,7 +164,7 @@ def train_epoch(net, optimizer, loader, device, progress, channels_last):
 
 
 @torch.no_grad()
-def evaluate(net, loader, device, channels_last=False):
+def evaluate(net, loader, device, channels_last=False, amp=None):
     """Loss and metrics over every example of the split (shards summed across processes)."""
     net.eval()
     totals = torch.zeros(3, dtype=torch.float64, device=device)
@@ -150,7 +172,8 @@ def evaluate(net, loader, device, channels_last=False):
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if channels_last and x.dim() == 4:
             x = x.contiguous(memory_format=torch.channels_last)
-        out = net(x)
+        with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+            out = net(x).float()
         totals += torch.stack(
             [
                 compute_loss(out, y).double() * len(y),
@@ -206,6 +229,8 @@ def fit_stage(model, index, part, loaders, args, env, run_dir, record):
         net = DistributedDataParallel(objective, device_ids=ids)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = make_optimizer(stage.optimizer, params, stage.learning_rate)
+    amp = autocast_dtype(args.precision, device)
+    scaler = torch.amp.GradScaler(device.type) if amp == torch.float16 else None
     start, best, history = 0, None, record["history"]
     if record["stage"] == index and record.get("optimizer") is not None:
         start, best = record["epoch"], record["best"]
@@ -216,9 +241,11 @@ def fit_stage(model, index, part, loaders, args, env, run_dir, record):
         begin, cpu_begin = time.perf_counter(), time.process_time()
         loaders["train"].set_epoch(epoch)
         progress = Progress(len(loaders["train"]), enabled=rank == 0)
-        logs = train_epoch(net, optimizer, loaders["train"], device, progress, args.channels_last)
+        logs = train_epoch(
+            net, optimizer, loaders["train"], device, progress, args.channels_last, amp, scaler
+        )
         if "validation" in loaders:
-            val = evaluate(objective, loaders["validation"], device, args.channels_last)
+            val = evaluate(objective, loaders["validation"], device, args.channels_last, amp)
             logs.update({f"val_{k}": v for k, v in val.items()})
         history.setdefault("seconds", []).append(time.perf_counter() - begin)
         history.setdefault("cpu_seconds", []).append(time.process_time() - cpu_begin)
@@ -270,9 +297,11 @@ def extract_features(model, dataset, args, env):
     rank, world, device, log = env
     model.eval()
     loader = make_loader(dataset, args.batch_size, False, rank, world, args.workers, args.seed)
+    amp = autocast_dtype(args.precision, device)
     feats, labels = [], []
     for x, y in loader:
-        feats.append(model.features(x.to(device)).cpu())
+        with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+            feats.append(model.features(x.to(device)).float().cpu())
         labels.append(torch.as_tensor(y))
     f, y = torch.cat(feats), torch.cat(labels)
     if world > 1:

@@ -54,9 +54,11 @@ METRICS = ["accuracy"]
 BATCH_SIZE = 64
 MONITOR = None  # the checkpoint keeps the best epoch
 SCALE_INPUTS = True  # True when the model has no rescale/preprocess: pixels / 255
+PRECISION = "float32"  # Keras's dtype policy: float32 or mixed_*
 COLOR_MODES = {1: "grayscale", 3: "rgb", 4: "rgba"}
 LABEL_MODES = {"binary_crossentropy": "binary", "categorical_crossentropy": "categorical"}
 LAST = "last.npz"  # the last epoch's checkpoint, written after every epoch
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 class TrainError(Exception):
@@ -95,6 +97,7 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, help=f"default: {BATCH_SIZE}")
     parser.add_argument("--limit", type=int, help="at most this many examples per split")
     parser.add_argument("--seed", type=int, help="random seed (default: 0)")
+    parser.add_argument("--precision", choices=PRECISIONS, help=f"default: {PRECISION}")
     parser.add_argument("--resume", action="store_true", help=f"go on from the run folder's {LAST}")
     parser.add_argument("--overwrite", action="store_true", help="start again over an earlier run")
     return parser.parse_args(argv)
@@ -223,6 +226,7 @@ def start_run(args) -> dict | None:
     saved = load_last(last) if args.resume else None
     settings = saved["settings"] if saved else {}
     defaults = {"epochs": None, "batch_size": BATCH_SIZE, "limit": None, "seed": 0}
+    defaults["precision"] = PRECISION
     for name, default in defaults.items():
         if getattr(args, name) is None:
             setattr(args, name, settings.get(name, default))
@@ -240,7 +244,8 @@ def save_last(path: Path, net, record: dict, position: dict, args) -> None:
         "spec_hash": SPEC_HASH,
         "record": record,
         "position": position,  # stage index, epochs finished in it, its best MONITOR value
-        "settings": {k: getattr(args, k) for k in ("epochs", "batch_size", "limit", "seed")},
+        "settings": {k: getattr(args, k) for k in ("epochs", "batch_size", "limit", "seed")}
+        | {"precision": args.precision},
         "counts": [len(weights), len(variables)],
         "numpy_rng": [numpy_rng[0], *numpy_rng[2:]],
         "python_rng": random.getstate(),
@@ -431,6 +436,13 @@ def evaluate(net, test, batch_size: int) -> dict | None:
 # ---- results ------------------------------------------------------------------------
 
 
+def float32_output(model) -> None:
+    """Mixed precision: the last layer computes in float32, as Keras's guide advises (model.py
+    does so when the spec says mixed; this covers --precision on a float32 spec)."""
+    if model.layers[-1].compute_dtype != "float32":
+        model.layers[-1].dtype_policy = keras.DTypePolicy("float32")
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".tmp-{path.name}")
     tmp.write_bytes(data)
@@ -486,7 +498,9 @@ def main(argv=None) -> int:
         run_dir.mkdir(parents=True, exist_ok=True)
         if args.overwrite:
             (run_dir / LAST).unlink(missing_ok=True)
+        keras.mixed_precision.set_global_policy(args.precision)  # float32 weights always
         model = build_model()
+        float32_output(model)
         record = train(model, data, args, run_dir, saved)
     save_history(run_dir / "history.json", record)
     plot_curves(run_dir / "curves.png", record["history"], record["stage"])

@@ -47,15 +47,15 @@ class DogsCatsAug(nn.Module):
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Images -> the input of the final activation."""
         x = x * (1 / 255)  # rescaling
-        x = torch.relu(self.conv2d(x))  # (N, 32, 178, 178)
+        x = torch.relu_(self.conv2d(x))  # (N, 32, 178, 178)
         x = self.max_pooling2d(x)  # (N, 32, 89, 89)
-        x = torch.relu(self.conv2d_1(x))  # (N, 64, 87, 87)
+        x = torch.relu_(self.conv2d_1(x))  # (N, 64, 87, 87)
         x = self.max_pooling2d_1(x)  # (N, 64, 43, 43)
-        x = torch.relu(self.conv2d_2(x))  # (N, 128, 41, 41)
+        x = torch.relu_(self.conv2d_2(x))  # (N, 128, 41, 41)
         x = self.max_pooling2d_2(x)  # (N, 128, 20, 20)
-        x = torch.relu(self.conv2d_3(x))  # (N, 256, 18, 18)
+        x = torch.relu_(self.conv2d_3(x))  # (N, 256, 18, 18)
         x = self.max_pooling2d_3(x)  # (N, 256, 9, 9)
-        x = torch.relu(self.conv2d_4(x))  # (N, 256, 7, 7)
+        x = torch.relu_(self.conv2d_4(x))  # (N, 256, 7, 7)
         x = self.flatten(x)  # (N, 12544)
         x = self.dropout(x)  # (N, 12544)
         x = self.dense(x)  # (N, 1)

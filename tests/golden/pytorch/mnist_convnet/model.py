@@ -39,11 +39,11 @@ class MnistConvnet(nn.Module):
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Images -> the input of the final activation."""
-        x = torch.relu(self.conv2d(x))  # (N, 32, 26, 26)
+        x = torch.relu_(self.conv2d(x))  # (N, 32, 26, 26)
         x = self.max_pooling2d(x)  # (N, 32, 13, 13)
-        x = torch.relu(self.conv2d_1(x))  # (N, 64, 11, 11)
+        x = torch.relu_(self.conv2d_1(x))  # (N, 64, 11, 11)
         x = self.max_pooling2d_1(x)  # (N, 64, 5, 5)
-        x = torch.relu(self.conv2d_2(x))  # (N, 128, 3, 3)
+        x = torch.relu_(self.conv2d_2(x))  # (N, 128, 3, 3)
         x = self.flatten(x)  # (N, 1152)
         x = self.dense(x)  # (N, 10)
         return x

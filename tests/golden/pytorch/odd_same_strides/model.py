@@ -49,7 +49,7 @@ class OddSameStrides(nn.Module):
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """Images -> the input of the final activation."""
-        x = torch.relu(self.conv2d(x))  # (N, 8, 23, 19)
+        x = torch.relu_(self.conv2d(x))  # (N, 8, 23, 19)
         x = F.pad(x, (1, 2, 1, 2))  # 'same' as Keras (extra bottom/right)
         x = self.conv2d_1(x)  # (N, 8, 12, 10)
         x = F.pad(x, (1, 1, 1, 2))  # 'same' as Keras (extra bottom/right)
