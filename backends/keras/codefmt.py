@@ -72,6 +72,10 @@ def call_line(indent: str, lead: str, func: str, args: list[str], tail: str = ""
     if len(one) <= LINE_LENGTH:
         return [one]
     inner = indent + INDENT
+    if tail.startswith("(") and tail.endswith(")"):  # ruff splits the last call's parens first
+        first = head + ", ".join(args) + ")("
+        if len(first) <= LINE_LENGTH:
+            return [first, inner + tail[1:-1], indent + ")"]
     hugged = inner + ", ".join(args)
     if len(hugged) <= LINE_LENGTH:
         return [head, hugged, indent + ")" + tail]

@@ -209,3 +209,9 @@ def input_layer(layer: ir.InputLayer, info: LayerInfo) -> Emitted:
 def base(layer: ir.Base, info: LayerInfo) -> Emitted:
     """The call of the base's builder (``build_vgg16``) at the shape the base receives."""
     return f"build_{layer.arch}", [f"input_shape={py_tuple(info.input_shape)}", _name(layer)]
+
+
+@EMIT.register(ir.Add, ir.Concatenate, ir.Multiply)
+def merge(layer, info: LayerInfo) -> Emitted:
+    """``layers.Add(name="add")([x, stem])``: the model writer passes the list of inputs."""
+    return _cls(layer), [_name(layer)]

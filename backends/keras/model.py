@@ -101,8 +101,13 @@ def _base_builder(info: LayerInfo) -> list[str]:
 
 
 def _model_body(analysis: Analysis) -> list[str]:
+    """One line per layer on ``x``, as in the lecture's listings. In a graph, the output of a
+    layer that another one names (``from stem``, ``add b, stem``) is also kept in a variable
+    of its own name, as Keras's functional-API guides write residual blocks."""
     lines: list[str] = []
-    var = "inputs"
+    kept = _kept_variables(analysis)
+    var_of = {ir.INPUT: "inputs"}
+    current = ir.INPUT  # the layer whose output x holds
     bases = base_variables(analysis)
     in_augment = False
     last = len(analysis.layers) - 1
@@ -113,17 +118,39 @@ def _model_body(analysis: Analysis) -> list[str]:
             lines += comment(INDENT, "data augmentation: active only in training")
         in_augment = is_aug
         target = "outputs" if k == last else "x"
+        sources = [("x" if s == current and s != ir.INPUT else var_of[s]) for s in info.inputs]
         func, args = EMIT.lookup(layer)(layer, info)
         if k == last and analysis.spec.training.precision != "float32":
             args = [*args, f"dtype={py_str('float32')}"]  # mixed precision: float32 outputs
         if isinstance(layer, ir.Base):
             lines += call_line(INDENT, f"{bases[info.name]} = ", func, args)
-            lines += [f"{INDENT}{target} = {bases[info.name]}({var})"]
+            lines += [f"{INDENT}{target} = {bases[info.name]}({sources[0]})"]
         else:
             if isinstance(layer, ir.Preprocess):
                 lines += comment(INDENT, PREPROCESSING[layer.mode].comment)
-            lines += call_line(INDENT, f"{target} = ", func, args, f"({var})")
-        var = "x"
+            operand = f"[{', '.join(sources)}]" if ir.kind_of(layer).merge else sources[0]
+            lines += call_line(INDENT, f"{target} = ", func, args, f"({operand})")
+        current = info.name
+        if info.name in kept and k != last:
+            var_of[info.name] = kept[info.name]
+            lines.append(f"{INDENT}{kept[info.name]} = x")
     if not analysis.layers:
         lines.append(f"{INDENT}outputs = inputs")
     return lines
+
+
+# Names the model function uses itself: a kept layer output never takes one of them.
+_TAKEN = frozenset({"inputs", "outputs", "x", "name", "layers", "keras", "input_shape"})
+
+
+def _kept_variables(analysis: Analysis) -> dict[str, str]:
+    """Layer name -> variable, for each layer whose output a later layer reads after x has
+    moved on."""
+    named = analysis.kept_outputs() - {ir.INPUT}
+    out: dict[str, str] = {}
+    for name in sorted(named):
+        var = name if name.isidentifier() and name not in _TAKEN else f"{name}_out"
+        while var in _TAKEN or var in out.values():
+            var += "_"
+        out[name] = var
+    return out

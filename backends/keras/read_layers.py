@@ -240,12 +240,21 @@ def lambda_layer(cfg: dict, where: str):
     return ir.Preprocess(name=cfg["name"], mode="caffe")
 
 
+@reads("Add", "Concatenate", "Multiply")
+def merge(cfg: dict, where: str, cls: str = ""):
+    """A merge; the reader of the model sets its ``inputs`` from the saved graph."""
+    if cls == "Concatenate" and cfg.get("axis", -1) not in (-1, 3):
+        raise ImportFailed(f"{where}: Concatenate on axis {cfg.get('axis')} (specdsl: channels)")
+    kind = {"Add": ir.Add, "Concatenate": ir.Concatenate, "Multiply": ir.Multiply}[cls]
+    return kind(name=cfg["name"])
+
+
 def read_layer(cls: str, cfg: dict, where: str):
     fn = READERS.get(cls)
     if fn is None:
         raise ImportFailed(
             f"{where} is a {cls}, which specdsl cannot import (supported: {supported()})"
         )
-    if fn in (pool, global_pool):
+    if fn in (pool, global_pool, merge):
         return fn(cfg, where, cls)
     return fn(cfg, where)

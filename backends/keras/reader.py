@@ -1,6 +1,7 @@
 """Import a Keras ``.keras`` file without TensorFlow: it is a zip holding ``config.json``.
 
-The config lists the layers (a ``Sequential``, or a ``Functional`` whose layers form a chain),
+The config lists the layers (a ``Sequential``, or a ``Functional``: a chain, or a graph whose
+branches and merges come back as ``from`` and ``add``/``concat``/``multiply``),
 each with its class, settings and ``trainable`` flag; ``compile_config`` holds the loss, the
 optimizer and the metrics when the model was compiled. A nested model is a pretrained base when
 its layers are exactly a zoo base's (``keras.applications.VGG16``), otherwise its layers are
@@ -63,6 +64,7 @@ class _Walker:
     """Turns a model config into IR layers and the trainable flag of every layer."""
 
     def __init__(self, path: Path):
+        self.input_name: str | None = None  # the model's InputLayer
         self.path = path
         self.flags: dict[str, bool] = {}
         self.input_shape: tuple[int, ...] | None = None
@@ -111,25 +113,27 @@ class _Walker:
             inputs = _inbound(entry)
             if entry["class_name"] == "InputLayer":
                 if current is None:
-                    current = name
+                    current = self.input_name = name
                     self._input(entry["config"].get("batch_shape"), self.where(i, name, parent))
                 i += 1
                 continue
             where = self.where(i, name, parent)
             if len(entry.get("inbound_nodes", [])) > 1:
-                raise ImportFailed(f"{where} is used more than once; specdsl models are a chain")
-            if inputs != [current]:
-                raise ImportFailed(
-                    f"{where} reads {', '.join(inputs) or 'nothing'}, not the layer before it "
-                    f"('{current}'); specdsl imports chains of layers only"
-                )
-            if entry["class_name"] == "GetItem":
+                raise ImportFailed(f"{where} is used more than once (a shared layer)")
+            if not inputs:
+                raise ImportFailed(f"{where} reads nothing")
+            if entry["class_name"] == "GetItem" and inputs == [current]:
                 layer, used = _caffe(layers, i, where)
                 out.append(layer)
                 current = layers[i + used - 1]["config"]["name"]
                 i += used
                 continue
-            out.extend(self._layer(i, entry, trainable, parent))
+            read = [ir.INPUT if n == self.input_name else n for n in _inbound(entry, False)]
+            prev = ir.INPUT if current == self.input_name else current
+            for layer in self._layer(i, entry, trainable, parent):
+                if ir.kind_of(layer).merge or read != [prev]:  # a branch or a merge
+                    layer = layer.model_copy(update={"inputs": tuple(read)})
+                out.append(layer)
             current = name
             i += 1
         return out
@@ -188,11 +192,12 @@ def _history(obj, found: list[str]) -> None:
             _history(v, found)
 
 
-def _inbound(entry: dict) -> list[str]:
+def _inbound(entry: dict, unique: bool = True) -> list[str]:
+    """The layers an entry reads, in order (``unique``: each once)."""
     found: list[str] = []
     for node in entry.get("inbound_nodes", []):
         _history(node.get("args", []), found)
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)) if unique else found
 
 
 def _caffe(layers: list, i: int, where: str) -> tuple[ir.Preprocess, int]:

@@ -29,6 +29,7 @@ class GraphContext:
         self.value = value  # the tensor the next layer reads
         self.rank = 1 + len(analysis.input_shape)  # with the batch axis
         self.layout = "NHWC"  # meaningful for rank-4 tensors only
+        self._outputs: dict[str, tuple[str, str, int]] = {}  # layer -> (value, layout, rank)
 
     # -- naming -------------------------------------------------------------------------
     def _unique(self, name: str) -> str:
@@ -69,6 +70,27 @@ class GraphContext:
         """Add a node on the current value and make its output the current value."""
         self.value = self.node(op, [self.value, *extra_inputs], layer, label, **attrs)
         return self.value
+
+    # -- the graph: each layer reads the output of the layers it names ------------------
+    def leave(self, layer: str) -> None:
+        """Remember the current value (and its layout and rank) as ``layer``'s output."""
+        self._outputs[layer] = (self.value, self.layout, self.rank)
+
+    def enter(self, inputs: tuple[str, ...]) -> None:
+        """Make the output of ``inputs[0]`` the current value."""
+        self.value, self.layout, self.rank = self._outputs[inputs[0]]
+
+    def gather(self, inputs: tuple[str, ...], layer: str) -> list[str]:
+        """The outputs of ``inputs`` in the current value's layout (a merge's operands)."""
+        layout, rank = self.layout, self.rank
+        values = []
+        for name in inputs:
+            value, its_layout, _ = self._outputs[name]
+            if rank == 4 and its_layout != layout:
+                perm = TO_NCHW if layout == "NCHW" else TO_NHWC
+                value = self.node("Transpose", [value], layer, f"To{layout}", perm=list(perm))
+            values.append(value)
+        return values
 
     # -- layout -------------------------------------------------------------------------
     def to_layout(self, layout: str, layer: str) -> None:

@@ -6,7 +6,8 @@ The graph, for a model named after the spec:
 * ``input/Cast`` to float32; ``input/Div`` by 255 when the model has no ``rescale`` or
   ``preprocess`` layer (its training pipelines divide the pixels by 255, as the lecture's
   MNIST listing does; metadata ``input_scaling``);
-* then, per IR layer in order, that layer's nodes, all named ``<layer>/<Op>``
+* then, per IR layer in order (each reading the output of the layer it names, or of the one
+  before it), that layer's nodes, all named ``<layer>/<Op>``
   (``block1_conv1/Conv``, ``block1_conv1/Relu``), and its initializers ``<layer>/<weight>``:
   ``block1_conv1/kernel`` in ONNX's OIHW layout, ``dense/kernel`` in the canonical (in, out)
   layout, ``<layer>/bias``, batch-norm ``gamma``/``beta``/``moving_mean``/``moving_variance``;
@@ -25,6 +26,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
+from specdsl import ir
 from specdsl.backends.onnx import layers  # noqa: F401  (fills CONVERT)
 from specdsl.backends.onnx.context import GraphContext
 from specdsl.backends.onnx.metadata import metadata_props
@@ -51,8 +53,13 @@ def build_model(analysis: Analysis, tensors: dict[str, np.ndarray]) -> onnx.Mode
     ctx.apply("Cast", "input", to=TensorProto.FLOAT)
     if analysis.scales_inputs:
         ctx.apply("Div", "input", ctx.initializer("input/scale", np.array(255.0, np.float32)))
-    for info in analysis.flat():
-        CONVERT.lookup(info.layer, analysis.spec.source)(ctx, info)
+    ctx.leave(ir.INPUT)
+    for info in analysis.layers:
+        ctx.enter(info.inputs[:1] or (ir.INPUT,))
+        for leaf in info.children or [info]:  # a base: its own layers, one after another
+            CONVERT.lookup(leaf.layer, analysis.spec.source)(ctx, leaf)
+        ctx.leave(info.name)
+    ctx.enter((analysis.layers[-1].name,) if analysis.layers else (ir.INPUT,))
     ctx.to_layout("NHWC", "output")
 
     out_name = "probabilities" if analysis.final_activation.squashes else "output"

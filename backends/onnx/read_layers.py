@@ -232,6 +232,8 @@ def _scalar(r: Reader, node, i: int) -> float:
 @reads("Mul")
 def rescale_or_activation(r: Reader):
     node = r.group.nodes[0]
+    if node.input[1] not in r.weights and set(r.group.ops) == {"Mul"}:
+        return ir.Multiply(name=r.group.layer)  # of tensors: a merge
     if not node.input[1].endswith("/scale"):
         raise r.fail("a multiplication that is not a rescaling")
     offset = 0.0
@@ -240,6 +242,18 @@ def rescale_or_activation(r: Reader):
     elif len(r.group.nodes) > 1:
         raise r.fail("unexpected operations after a rescaling", 1)
     return ir.Rescale(name=r.group.layer, **rescale_fields(_scalar(r, node, 1), offset))
+
+
+@reads("Sum", "Concat")
+def merge(r: Reader):
+    node = r.group.nodes[0]
+    if len(r.group.nodes) > 1:
+        raise r.fail("a merge has no activation", 1)
+    if node.op_type == "Concat":
+        if r.attr(node, "axis") not in (1, -1, 3):
+            raise r.fail("a concatenation of other axes than the channels")
+        return ir.Concatenate(name=r.group.layer)
+    return ir.Add(name=r.group.layer)
 
 
 PREPROCESS = {("Gather", "Sub"): "caffe", ("Div", "Sub"): "tf", ("Div", "Sub", "Div"): "torch"}

@@ -77,18 +77,57 @@ def graph_layers(model, source: str) -> tuple[tuple[int, int, int], list]:
 
     graph = model.graph
     weights = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
-    shape: tuple[int, ...] = _input_shape(graph, source)
-    input_shape = shape
+    input_shape = _input_shape(graph, source)
+    shapes: dict[str, tuple[int, ...]] = {ir.INPUT: input_shape}
+    producer = _producers(graph)
     layers = []
+    prev = ir.INPUT
     for group in _groups(graph, source):
-        reader = Reader(group, weights, shape, source)
+        reads = _reads(group, producer, weights)
+        if any(n not in shapes for n in reads):
+            raise ImportFailed(f"{source}: layer '{group.layer}' reads a tensor of no layer")
+        reader = Reader(group, weights, shapes[reads[0]], source)
         layer = read_group(reader)
+        merge = ir.kind_of(layer).merge
         try:
-            shape = infer(layer, shape).output
+            arg = tuple(shapes[n] for n in reads) if merge else shapes[reads[0]]
+            shapes[layer.name] = infer(layer, arg).output
         except ShapeError as e:
             raise reader.fail(str(e)) from None
+        if merge or reads != [prev]:  # a branch or a merge
+            layer = layer.model_copy(update={"inputs": tuple(reads)})
         layers.append(layer)
+        prev = layer.name
     return input_shape, layers  # type: ignore[return-value]
+
+
+def _producers(graph) -> dict[str, str]:
+    """Tensor name -> the layer whose output it is (layout transposes pass it through; the
+    graph's input and its preparation are the model's input)."""
+    out = {i.name: ir.INPUT for i in graph.input}
+    for node in graph.node:
+        layer, _, label = node.name.partition("/")
+        if node.op_type == "Transpose" and label in SKIPPED_LABELS:
+            owner = out.get(node.input[0], layer)
+        else:
+            owner = ir.INPUT if layer == "input" else layer
+        for o in node.output:
+            out[o] = owner
+    return out
+
+
+def _reads(group, producer: dict[str, str], weights) -> list[str]:
+    """The layers a group reads, in order (a merge: each operand; others: each once)."""
+    own = {o for n in group.nodes for o in n.output}
+    found = [
+        producer[i]
+        for n in group.nodes
+        for i in n.input
+        if i and i not in own and i not in weights and i in producer
+    ]
+    if group.nodes and group.nodes[0].op_type in ("Sum", "Concat", "Mul") and found:
+        return found
+    return list(dict.fromkeys(found))
 
 
 class _Mismatch(Exception):

@@ -18,6 +18,7 @@ class Ctx:
     attr: str  # attribute name on its module (``conv2d``, ``block1_conv1``)
     drop_activation: bool = False  # the model's final sigmoid/softmax goes to forward()
     module_class: str | None = None  # for a base: the class emitted for it
+    sources: tuple[str, ...] = ("x",)  # a merge's operands (variables of the forward)
 
 
 @dataclass

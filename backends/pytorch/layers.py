@@ -219,3 +219,14 @@ def base(layer: ir.Base, ctx: Ctx) -> Code:
         init=[f"self.{ctx.attr} = {ctx.module_class}()"],
         forward=[f"x = self.{ctx.attr}(x)"],
     )
+
+
+@EMIT.register(ir.Add, ir.Multiply, ir.Concatenate)
+def merge(layer, ctx: Ctx) -> Code:
+    """A merge of the forward's variables: ``x = x + stem``, ``torch.cat([...], dim=1)``."""
+    if isinstance(layer, ir.Concatenate):
+        dim = 1 if len(ctx.info.output_shape) == 3 else -1  # the channels
+        expr = f"torch.cat([{', '.join(ctx.sources)}], dim={dim})"
+    else:
+        expr = (" + " if isinstance(layer, ir.Add) else " * ").join(ctx.sources)
+    return Code(forward=[f"x = {expr}  # {ctx.info.name}"])

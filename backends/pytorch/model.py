@@ -61,10 +61,19 @@ def model_class_name(analysis: Analysis) -> str:
     return cls
 
 
+def augmenting_names(analysis: Analysis) -> set[str]:
+    return {info.name for info in analysis.layers if info.kind in ir.AUGMENT_KINDS}
+
+
 def check_supported(analysis: Analysis) -> None:
     """Every layer has an emitter; augmentation comes before the layers that compute."""
     EMIT.check_all(analysis)
     where = analysis.spec.source or "<spec>"
+    if analysis.is_graph and analysis.base is not None:
+        raise BackendError(
+            f"{where}: the pytorch backend does not yet write a graph (from, add, concat, "
+            "multiply) together with a pretrained base; the keras and onnx backends do"
+        )
     if not analysis.spec.name.isidentifier():
         raise BackendError(f"{where}: model name '{analysis.spec.name}' is not an identifier")
     seen_compute = seen_scaling = False
@@ -115,8 +124,14 @@ class Body:
                 self.augment_helpers.append(h)
 
 
-def _emit(info: LayerInfo, attr: str, drop: bool = False, module_class: str | None = None):
-    return EMIT.lookup(info.layer)(info.layer, Ctx(info, attr, drop, module_class))
+def _emit(
+    info: LayerInfo,
+    attr: str,
+    drop: bool = False,
+    module_class: str | None = None,
+    sources: tuple[str, ...] = ("x",),
+):
+    return EMIT.lookup(info.layer)(info.layer, Ctx(info, attr, drop, module_class, sources))
 
 
 def _method(name: str, doc: str, lines: list[str], result: str = "x") -> list[str]:
@@ -162,11 +177,22 @@ def model_source(analysis: Analysis) -> str:
     body, features = Body(), Body()
     part = features if base else body
     augmenting: list[str] = []
+    kept = analysis.kept_outputs()
+    var_of = {ir.INPUT: "inputs"}
+    current = ir.INPUT
+    if kept & ({ir.INPUT} | augmenting_names(analysis)):  # the images, read again later
+        (features if base else body).forward.append("inputs = x")
     for info in analysis.layers:
         attr = names[info.name]
         if info.kind in ir.AUGMENT_KINDS:
             augmenting.append(info.name)
+            var_of[info.name] = "inputs"  # augmentation runs in data.py: x is its output
+            current = info.name
             continue
+        sources = tuple("x" if s == current else var_of[s] for s in info.inputs)
+        if not ir.kind_of(info.layer).merge and sources and sources[0] != "x":
+            part.forward.append(f"x = {sources[0]}")  # a branch: this layer reads another
+        current = info.name
         if info.kind == "base":
             lines, inner = _base_class(info, base_cls, names)
             classes.append(lines)
@@ -176,7 +202,10 @@ def model_source(analysis: Analysis) -> str:
             part.add(_emit(info, attr, module_class=base_cls), info)
             part = body
             continue
-        part.add(_emit(info, attr, drop=info is act_info), info)
+        part.add(_emit(info, attr, drop=info is act_info, sources=sources), info)
+        if info.name in kept:
+            var_of[info.name] = attr
+            part.forward.append(f"{attr} = x")
     for h in features.helpers:
         if h not in body.helpers:
             body.helpers.append(h)

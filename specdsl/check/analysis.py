@@ -22,6 +22,7 @@ class LayerInfo:
     children: list[LayerInfo] = field(default_factory=list)  # a base's own layers
     parent: str | None = None  # the base's name, for layers inside a base
     geometry: Geometry | None = None  # a windowed layer's kernel, strides and explicit pads
+    inputs: tuple[str, ...] = ()  # the layers it reads (ir.INPUT: the model's input)
 
     @property
     def name(self) -> str:
@@ -94,6 +95,23 @@ class Analysis:
     layers: list[LayerInfo]
     diagnostics: Diagnostics
     stages: list[StageInfo] = field(default_factory=list)
+
+    @property
+    def is_graph(self) -> bool:
+        """True when some layer reads another than the previous one (a branch or a merge)."""
+        return any(info.layer.inputs for info in self.layers)
+
+    def kept_outputs(self) -> set[str]:
+        """Layers whose output a later layer reads after others came between (a skip
+        connection, a branch): code that threads one ``x`` through the layers keeps these in
+        variables of their own. A chain keeps none."""
+        names = [info.name for info in self.layers]
+        return {
+            s
+            for j, info in enumerate(self.layers)
+            for s in info.layer.inputs
+            if j == 0 or names[j - 1] != s
+        }
 
     @property
     def final_activation(self) -> FinalActivation:

@@ -7,7 +7,7 @@ from specdsl.check import freezing
 from specdsl.check.analysis import Analysis, LayerInfo, StageInfo
 from specdsl.check.names import check_names
 from specdsl.check.rules import check_model
-from specdsl.check.shapes import Shape, ShapeError, infer
+from specdsl.check.shapes import Shape, ShapeError, fmt_shape, infer
 from specdsl.diagnostics import Diagnostics, SpecError
 
 
@@ -22,12 +22,7 @@ def analyze(spec: ir.ModelSpec, diags: Diagnostics | None = None) -> Analysis:
             hint="add the input size as height x width x channels, e.g. 'input 28x28x1'",
         )
     else:
-        shape: Shape | None = tuple(spec.input_shape)
-        for layer in spec.layers:
-            info, shape = _infer_layer(layer, shape, diags)
-            if info is None:
-                break
-            layers.append(info)
+        layers = _infer_graph(spec, diags)
     analysis = Analysis(spec=spec, layers=layers, diagnostics=diags)
     complete = len(layers) == len(spec.layers) and spec.input_shape is not None
     if complete:
@@ -45,6 +40,64 @@ def analyze(spec: ir.ModelSpec, diags: Diagnostics | None = None) -> Analysis:
     else:  # the model-level rules need every shape; the name rules need none
         check_names(spec, diags)
     return analysis
+
+
+def _infer_graph(spec: ir.ModelSpec, diags: Diagnostics) -> list[LayerInfo]:
+    """Every layer in order, each reading the previous layer's output or the ones it names
+    (the lowering checked that those are above it); stops at the first shape error."""
+    shapes: dict[str, Shape] = {ir.INPUT: tuple(spec.input_shape)}
+    lines = {layer.name: layer.span.line for layer in spec.layers if layer.span}
+    layers: list[LayerInfo] = []
+    prev = ir.INPUT
+    for layer in spec.layers:
+        sources = layer.inputs or (prev,)
+        if any(s not in shapes for s in sources):  # reported by the lowering
+            break
+        if ir.kind_of(layer).merge:
+            info, out = _infer_merge(layer, sources, shapes, lines, diags)
+        else:
+            info, out = _infer_layer(layer, shapes[sources[0]], diags)
+        if info is None:
+            break
+        info.inputs = tuple(sources)
+        layers.append(info)
+        shapes[layer.name] = out
+        prev = layer.name
+    if len(layers) == len(spec.layers):
+        _warn_dangling(layers, diags)
+    return layers
+
+
+def _infer_merge(layer, sources, shapes, lines, diags: Diagnostics):
+    try:
+        r = infer(layer, tuple(shapes[s] for s in sources))
+    except ShapeError as e:
+        i = e.culprit or 0
+        first, other = sources[0], sources[i]
+
+        def at(name: str) -> str:
+            return "the input" if name == ir.INPUT else f"'{name}' (line {lines.get(name, '?')})"
+
+        diags.error(
+            f"{layer.name}: {e}: {at(first)} gives {fmt_shape(shapes[first])} but {at(other)} "
+            f"gives {fmt_shape(shapes[other])}",
+            layer.span,
+            hint=e.hint,
+        )
+        return None, None
+    return LayerInfo(layer, shapes[sources[0]], r.output, r.weights, r.macs), r.output
+
+
+def _warn_dangling(layers: list[LayerInfo], diags: Diagnostics) -> None:
+    """A layer whose output no other layer reads, and that is not the model's output."""
+    read = {s for info in layers for s in info.inputs}
+    for info in layers[:-1]:
+        if info.name not in read:
+            diags.warning(
+                f"the output of '{info.name}' reaches no output: no layer reads it",
+                info.layer.span,
+                hint="name it in a later layer's 'from' or in a merge, or remove it",
+            )
 
 
 def _infer_layer(layer, shape: Shape, diags: Diagnostics) -> tuple[LayerInfo | None, Shape | None]:

@@ -18,9 +18,10 @@ Shape = tuple[int, ...]
 class ShapeError(Exception):
     """A layer cannot take the shape it meets; the message names that shape."""
 
-    def __init__(self, message: str, hint: str | None = None):
+    def __init__(self, message: str, hint: str | None = None, culprit: int | None = None):
         super().__init__(message)
         self.hint = hint
+        self.culprit = culprit  # a merge: the input that does not fit the first
 
 
 @dataclass(frozen=True)
@@ -243,3 +244,28 @@ def _augment(layer, shape: Shape) -> Rule:
 @rule(ir.Dropout, ir.Activation, ir.Rescale, ir.InputLayer)
 def _identity(layer, shape: Shape) -> Rule:
     return Rule(shape)
+
+
+@rule(ir.Add, ir.Multiply)
+def _elementwise_merge(layer, shapes: tuple[Shape, ...]) -> Rule:
+    for i, shape in enumerate(shapes[1:], start=1):
+        if shape != shapes[0]:
+            what = "add" if isinstance(layer, ir.Add) else "multiply"
+            raise ShapeError(
+                f"{what} needs inputs of one shape",
+                hint="make them the same shape (a 1x1 conv with strides on the shortcut)",
+                culprit=i,
+            )
+    return Rule(shapes[0])
+
+
+@rule(ir.Concatenate)
+def _concat(layer, shapes: tuple[Shape, ...]) -> Rule:
+    for i, shape in enumerate(shapes[1:], start=1):
+        if len(shape) != len(shapes[0]) or shape[:-1] != shapes[0][:-1]:
+            raise ShapeError(
+                "concat joins the channels, so all but the last axis must agree",
+                hint="pool or pad the larger one to the other's size",
+                culprit=i,
+            )
+    return Rule((*shapes[0][:-1], sum(s[-1] for s in shapes)))

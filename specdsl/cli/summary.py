@@ -56,6 +56,8 @@ def summary(
     table.add_column("Param #", justify="right")
     table.add_column("MACs", justify="right")
     table.add_column("Trainable", justify="center")
+    if a.is_graph:  # as Keras prints a functional model that is not a chain
+        table.add_column("Connected to")
     if report is not None:
         from specdsl.review.cost import by_layer, human_bytes
 
@@ -68,6 +70,8 @@ def summary(
         if r.keras_class == "InputLayer" or (r.params == 0 and r.trainable):
             flag = "-" if r.params == 0 else flag
         cells = [name, r.shape_text, f"{r.params:,}", f"{r.macs:,}" if r.macs else "0", flag]
+        if a.is_graph:
+            cells.append(r.connected_text or "-")
         if report is not None:
             c = costs.get((r.depth, r.name))
             if r.depth == 0 and r.keras_class == "InputLayer":

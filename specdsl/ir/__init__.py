@@ -5,6 +5,7 @@ from specdsl.ir.kinds import (
     AUGMENT_KINDS,
     KERAS_AUTONAME,
     KINDS,
+    MERGE_KINDS,
     SCALING_KINDS,
     VANISHING_KINDS,
     WEIGHTED_KINDS,
@@ -15,6 +16,7 @@ from specdsl.ir.kinds import (
     kind_of,
 )
 from specdsl.ir.layers import *  # noqa: F403  (every layer class: layers.__all__)
+from specdsl.ir.layers import INPUT
 from specdsl.ir.model import Checkpoint, FreezeOp, ModelSpec, Optimizer, Slice, Stage, Training
 from specdsl.ir.span import Node, Span
 from specdsl.ir.tools import ir_equal, spec_hash, strip_spans
@@ -23,7 +25,9 @@ __all__ = [
     "AUGMENT_KINDS",
     "AutoNames",
     "KERAS_AUTONAME",
+    "INPUT",
     "KINDS",
+    "MERGE_KINDS",
     "SCALING_KINDS",
     "VANISHING_KINDS",
     "WEIGHTED_KINDS",

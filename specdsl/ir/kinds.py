@@ -58,6 +58,7 @@ class Kind:
     weights: tuple[WeightSlot, ...] = ()
     torch_buffers: tuple[str, ...] = ()  # state-dict entries without a Keras weight
     example: str = ""  # a statement that writes it (tests and docs)
+    merge: bool = False  # reads two or more tensors (its ``inputs``), not one
 
     def slot(self, name: str) -> WeightSlot:
         for s in self.weights:
@@ -149,12 +150,19 @@ KINDS: tuple[Kind, ...] = (
          "augmentation", "pointwise", example="augment contrast 0.1"),
     Kind("translate", L.RandomTranslation, ("translate",), "RandomTranslation",
          "random_translation", "augmentation", "pointwise", example="augment translate 0.1"),
+    Kind("add", L.Add, ("add",), "Add", "add", "compute", "pointwise",
+         example="add conv2d, conv2d_1", merge=True),
+    Kind("concat", L.Concatenate, ("concat",), "Concatenate", "concatenate", "compute",
+         "pointwise", example="concat conv2d, conv2d_1", merge=True),
+    Kind("multiply", L.Multiply, ("multiply",), "Multiply", "multiply", "compute", "pointwise",
+         example="multiply conv2d, conv2d_1", merge=True),
     Kind("base", L.Base, ("base",), "Functional", "", "base", "pointwise"),  # its layers count
 )  # fmt: skip
 
 BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
 BY_CLASS: dict[type, Kind] = {k.ir_class: k for k in KINDS}
 BY_KERAS_CLASS: dict[str, Kind] = {k.keras_class: k for k in KINDS}
+BY_KEYWORD: dict[str, Kind] = {w: k for k in KINDS for w in k.keywords}
 assert len(BY_KIND) == len(BY_CLASS) == len(BY_KERAS_CLASS) == len(KINDS), "a kind repeats"
 
 
@@ -168,6 +176,7 @@ def kinds_with(role: str) -> tuple[str, ...]:
 
 
 AUGMENT_KINDS = kinds_with("augmentation")
+MERGE_KINDS = tuple(k.kind for k in KINDS if k.merge)
 SCALING_KINDS = kinds_with("scaling")
 VANISHING_KINDS = tuple(k.kind for k in KINDS if k.vanishes)
 WEIGHTED_KINDS = tuple(k.kind for k in KINDS if k.weights)

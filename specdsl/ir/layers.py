@@ -14,8 +14,14 @@ Padding = Literal["valid", "same"]
 Pair = tuple[int, int]
 
 
+INPUT = "input"  # the model's input, as a layer's ``inputs`` name it
+
+
 class LayerBase(Node):
     name: str
+    # The layers whose outputs it reads (``from x``; a merge's list). Empty: the previous
+    # layer's output, so a chain is the special case and its IR is what it always was.
+    inputs: tuple[str, ...] = ()
 
     @property
     def window(self) -> tuple[Pair, Pair, Padding] | None:
@@ -194,6 +200,24 @@ class RandomContrast(LayerBase):
 class RandomTranslation(LayerBase):
     kind: Literal["translate"] = "translate"
     factor: float
+
+
+class Add(LayerBase):
+    """Keras ``Add``: the element-wise sum of two or more tensors of one shape."""
+
+    kind: Literal["add"] = "add"
+
+
+class Concatenate(LayerBase):
+    """Keras ``Concatenate`` on the channels (the last axis)."""
+
+    kind: Literal["concat"] = "concat"
+
+
+class Multiply(LayerBase):
+    """Keras ``Multiply``: the element-wise product of two or more tensors of one shape."""
+
+    kind: Literal["multiply"] = "multiply"
 
 
 class Base(LayerBase):

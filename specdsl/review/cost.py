@@ -167,6 +167,10 @@ class CostReport:
         }
 
 
+def _extent(f: Field) -> tuple[bool, int]:
+    return (f.is_global, f.size[0] * f.size[1])
+
+
 def default_batch_size(a: Analysis) -> int:
     """The spec's own ``batch`` setting, or 1."""
     return a.spec.training.batch_size or 1
@@ -182,7 +186,11 @@ def cost_report(a: Analysis, batch_size: int | None = None) -> CostReport:
     def act(info: LayerInfo) -> int:
         return math.prod(info.output_shape) * batch * BYTES_PER_VALUE
 
+    fields = {ir.INPUT: INPUT_FIELD}  # each layer's field, for the layers that read it
     for info in a.layers:
+        # A layer sees what its input sees; a merge, the widest of its inputs (the largest
+        # field: every output value of a residual block sees at least that much).
+        field = max((fields[n] for n in info.inputs or (ir.INPUT,)), key=_extent)
         if info.children:
             children = []
             for child in info.children:
@@ -196,6 +204,7 @@ def cost_report(a: Analysis, batch_size: int | None = None) -> CostReport:
         else:
             field = next_field(field, info, image)
             out.append(_cost(info, act(info), field, 0))
+        fields[info.name] = field
     input_bytes = math.prod(a.input_shape) * batch * BYTES_PER_VALUE
     return CostReport(a.spec.name, batch, input_bytes, tuple(out))
 

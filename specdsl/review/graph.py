@@ -80,11 +80,15 @@ def _node(i: int, info: LayerInfo, group: str | None = None) -> Node:
 
 
 def model_graph(a: Analysis, expand: bool = False) -> Graph:
+    """Nodes for the layers; an edge from each layer it reads (a merge: several), so branches
+    and skip connections show as they are."""
     nodes = [Node("n0", "input", shape_label(a.input_shape), 0, "input")]
     edges: list[Edge] = []
     groups: list[tuple[str, str]] = []
-    prev, shape = "n0", a.input_shape
+    # layer name -> (the node its output leaves from, that output's shape)
+    out_of: dict[str, tuple[str, tuple[int, ...]]] = {ir.INPUT: ("n0", a.input_shape)}
     for info in a.layers:
+        sources = [out_of[n] for n in info.inputs or (ir.INPUT,)]
         if expand and info.children:
             trainable = info.trainable_params
             caption = f"{layer_text(info.layer)} ({info.params:,} params, {trainable:,} trainable)"
@@ -94,16 +98,18 @@ def model_graph(a: Analysis, expand: bool = False) -> Graph:
                     continue
                 node = _node(len(nodes), child, group=info.name)
                 nodes.append(node)
-                edges.append(Edge(prev, node.id, shape_label(shape)))
-                prev, shape = node.id, child.output_shape
+                edges.extend(Edge(src, node.id, shape_label(shape)) for src, shape in sources)
+                sources = [(node.id, child.output_shape)]
+            out_of[info.name] = sources[0]
             continue
         node = _node(len(nodes), info)
         nodes.append(node)
-        edges.append(Edge(prev, node.id, shape_label(shape)))
-        prev, shape = node.id, info.output_shape
+        edges.extend(Edge(src, node.id, shape_label(shape)) for src, shape in sources)
+        out_of[info.name] = (node.id, info.output_shape)
     out = Node(f"n{len(nodes)}", "output", shape_label(a.output_shape), 0, "output")
     nodes.append(out)
-    edges.append(Edge(prev, out.id, shape_label(shape)))
+    last, shape = out_of[a.layers[-1].name] if a.layers else out_of[ir.INPUT]
+    edges.append(Edge(last, out.id, shape_label(shape)))
     return Graph(a.spec.name, tuple(nodes), tuple(edges), tuple(groups))
 
 

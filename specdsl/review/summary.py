@@ -18,6 +18,12 @@ class Row:
     macs: int
     trainable: bool
     depth: int  # 0: the model's own layers, 1: inside a base
+    inputs: tuple[str, ...] = ()  # the layers it reads (input_layer for the model's input)
+
+    @property
+    def connected_text(self) -> str:
+        """Keras's "Connected to" column: ``stem[0][0], b[0][0]``."""
+        return ", ".join(f"{n}[0][0]" for n in self.inputs)
 
     @property
     def shape_text(self) -> str:
@@ -29,6 +35,7 @@ class Row:
 
 
 def _row(info: LayerInfo, depth: int) -> Row:
+    inputs = tuple("input_layer" if n == ir.INPUT else n for n in info.inputs)
     return Row(
         info.name,
         ir.kind_of(info.layer).keras_class,
@@ -38,6 +45,7 @@ def _row(info: LayerInfo, depth: int) -> Row:
         info.total_macs,
         info.trainable,
         depth,
+        inputs if depth == 0 else (),
     )
 
 
@@ -83,6 +91,7 @@ def as_json(a: Analysis, expand: bool = True) -> dict:
                 "macs": r.macs,
                 "trainable": r.trainable,
                 "depth": r.depth,
+                **({"connected_to": list(r.inputs)} if a.is_graph else {}),
             }
             for r in rows(a, expand)
         ],
@@ -103,9 +112,10 @@ def plain(a: Analysis, expand: bool = True) -> str:
     lines = [f'Model: "{a.spec.name}"', f"input: {'x'.join(map(str, a.input_shape))}"]
     for r in rows(a, expand)[1:]:
         flag = "" if r.trainable else "  [frozen]"
+        links = f"  <- {', '.join(r.inputs)}" if a.is_graph and r.inputs else ""
         lines.append(
             f"{'  ' * r.depth}{r.type_text:<40} {r.shape_text:<22} params={r.params:,} "
-            f"macs={r.macs:,}{flag}"
+            f"macs={r.macs:,}{flag}{links}"
         )
     t = totals(a)
     lines.append(

@@ -166,6 +166,11 @@ def _aug_factor(layer) -> str:
     return f"{ir.kind_of(layer).keywords[0]} {fmt_num(layer.factor)}"
 
 
+@TEXT.register(ir.Add, ir.Concatenate, ir.Multiply)
+def _merge(layer) -> str:
+    return f"{ir.kind_of(layer).keywords[0]} {', '.join(layer.inputs)}"
+
+
 @TEXT.register(ir.InputLayer)
 def _input_entry(layer: ir.InputLayer) -> str:
     """A base's input entry is implied by the base; it never stands in a spec."""
@@ -225,9 +230,10 @@ def _layer_lines(layers) -> list[Line]:
             text = layer_text(layer) + ("" if is_auto else f" name={quote(layer.name)}")
             out.append(Line(text, _line(layer)))
         else:
-            out.append(
-                Line(("" if is_auto else f"{layer.name}: ") + layer_text(layer), _line(layer))
-            )
+            text = layer_text(layer)
+            if layer.inputs and not ir.kind_of(layer).merge:
+                text += f" from {layer.inputs[0]}"
+            out.append(Line(("" if is_auto else f"{layer.name}: ") + text, _line(layer)))
     flush()
     return out
 

@@ -51,6 +51,7 @@ class Lowerer(LayerLowering, TrainingLowering):
         self.training_span: ir.Span | None = None
         self.stages: list[dict] = []
         self.seen: dict[str, ir.Span | None] = {}
+        self.refs: dict[int, list[Token]] = {}  # layer index -> its input references
 
     # ---- driver ------------------------------------------------------------------
     def lower(self, tree: Tree) -> ir.ModelSpec:
@@ -104,7 +105,34 @@ class Lowerer(LayerLowering, TrainingLowering):
                 )
             names[name] = span
             out.append(cls(name=name, span=span, **fields))
+        self._check_refs(out)
         return out
+
+    def _check_refs(self, layers: list) -> None:
+        """Every name a layer reads is the model's input or a layer above it (so no cycle)."""
+        where = {layer.name: i for i, layer in enumerate(layers)}
+        for i, refs in self.refs.items():
+            for tok in refs:
+                name = str(tok)
+                j = where.get(name)
+                if name == ir.INPUT or (j is not None and j < i):
+                    continue
+                if j is not None:
+                    line = layers[j].span.line if layers[j].span else "?"
+                    self.d.error(
+                        f"'{name}' is defined later (line {line}): a layer reads only the model's "
+                        "input and the layers above it, so a graph has no cycle",
+                        span_of(tok),
+                        hint="move the layer it names above this one",
+                    )
+                else:
+                    known = [ir.INPUT, *(layer.name for layer in layers[:i])]
+                    self.d.error(
+                        f"unknown layer '{name}'",
+                        span_of(tok),
+                        hint=did_you_mean(name, known),
+                        expected="'input' or the name of a layer above",
+                    )
 
     # ---- header ------------------------------------------------------------------
     def s_model_stmt(self, t: Tree) -> None:
@@ -146,10 +174,20 @@ class Lowerer(LayerLowering, TrainingLowering):
             self._name_rule(kids[0], "layer name")
             kids = kids[1:]
         layer = kids[0]
+        refs = [r for k in kids[1:] if isinstance(k, Tree) for r in k.children]  # from NAME
         result = getattr(self, "l_" + layer.data)(layer)
+        if layer.data == "merge":
+            refs = list(layer.children[1:])
         if result is not None:
             cls, fields = result
+            if refs:
+                fields["inputs"] = tuple(str(r) for r in refs)
+                self.refs[len(self.layers)] = refs
             self.layers.append((explicit, fields, cls, span_of(t)))
+
+    def l_merge(self, t: Tree):
+        word = str(t.children[0])
+        return ir.kinds.BY_KEYWORD[word].ir_class, {}
 
     def _options(
         self, opts: list[Tree], allowed: dict[str, str], what: str, bounds: dict | None = None

@@ -171,6 +171,7 @@ TERMINAL_VALUES: dict[str, tuple[str, ...]] = {
     "STRIDE": ("s1", "s2", "s3", "s1x2", "s0", "s100", "s" + "9" * 25),
     "NAME": tuple(WORDS) + ("x" * 300, "A_b.c-d", "conv2d_99999", "Z"),
     "STRING": ('"cat"', '"a b"', '""', '"\\""', '"\\\\"', '"w.h5"', '"é ✓"', '"a#b"', '"\\n"'),
+    "MERGE_OP": ("add", "concat", "multiply"),
     "PATH": ("./w.h5", "~/weights.h5", "/abs/path.weights.h5", ".", "/", "./a#b"),
     "COMMENT": ("# c", "#", '# "q', "# ; x"),
     "WS": (" ", "\t", "  ", "\f"),

@@ -71,15 +71,20 @@ def test_rows_are_consistent():
     assert set(ir.AUGMENT_KINDS) == {"flip", "rotate", "zoom", "contrast", "translate"}
 
 
+# Two layers for a merge's example to read: conv2d and conv2d_1.
+MERGE_PRELUDE = "conv 4 k1\nconv 4 k3 same from input\n"
+
+
 def _example(kind: Kind):
-    return loads(f"model m\ninput 13x11x3\n{kind.example}\n")
+    prelude = MERGE_PRELUDE if kind.merge else ""
+    return loads(f"model m\ninput 13x11x3\n{prelude}{kind.example}\n")
 
 
 @pytest.mark.parametrize("kind", LEAF, ids=_id)
 def test_example_checks_formats_and_has_its_weights(kind: Kind):
     a = _example(kind)
     assert a.ok, a.diagnostics
-    (info,) = a.layers
+    info = a.layers[-1]
     assert info.kind == kind.kind
     assert [w.name for w in info.weights] == [
         s.name for s in kind.weights if s.name != "bias" or getattr(info.layer, "use_bias", True)
@@ -104,8 +109,9 @@ def test_example_survives_onnx_export_and_import(kind: Kind, tmp_path):
     import onnx
 
     _, layers = graph_layers(onnx.load(str(path)), str(path))
-    (read,) = layers  # what ONNX cannot hold (batch-norm momentum) is not compared
-    written = a.spec.layers[0]
+    assert len(layers) == len(a.spec.layers)
+    read = layers[-1]  # what ONNX cannot hold (batch-norm momentum) is not compared
+    written = a.spec.layers[-1]
     assert (read.kind, read.name) == (written.kind, written.name)
     stored = {k: v for k, v in hyperparams(written).items() if k != "momentum"}  # training only
     assert {k: v for k, v in hyperparams(read).items() if k != "momentum"} == stored

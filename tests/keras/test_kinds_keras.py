@@ -27,9 +27,10 @@ def test_kind_in_keras_and_back(kind: Kind, tmp_path):
     from specdsl.review.align import hyperparams
     from specdsl.review.importers import ImportFailed, import_model
 
-    a = loads(f"model m\ninput 13x11x3\n{kind.example}\n")
+    prelude = "conv 4 k1\nconv 4 k3 same from input\n" if kind.merge else ""  # a merge's inputs
+    a = loads(f"model m\ninput 13x11x3\n{prelude}{kind.example}\n")
     model = build_keras_model(a)
-    (info,) = a.layers
+    info = a.layers[-1]
     layer = model.get_layer(info.name)
     # 'preprocess' is Keras's own preprocess_input in a Lambda; a saved Lambda names its
     # function but not the module, so the importer settles the mode from the base after it.
@@ -43,6 +44,7 @@ def test_kind_in_keras_and_back(kind: Kind, tmp_path):
         with pytest.raises(ImportFailed, match="without a known base after it"):
             import_model(tmp_path / "m.keras")
         return
-    (read,) = import_model(tmp_path / "m.keras").spec.layers
+    read = import_model(tmp_path / "m.keras").spec.layers[-1]
     assert (read.kind, read.name) == (info.kind, info.name)
     assert hyperparams(read) == hyperparams(info.layer)
+    assert read.inputs == info.layer.inputs

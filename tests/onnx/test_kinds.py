@@ -63,6 +63,26 @@ SPECS = {
         pool 2
         flatten
         dense 3 softmax""",
+    "graph_residual": """input 15x13x3
+        stem: conv 6 k3 s2 same relu
+        a: conv 6 k3 same relu
+        b: conv 6 k3 same
+        skip: add b, stem
+        activation relu
+        side: conv 4 k1 from stem
+        joined: concat activation, side
+        gate: conv 10 k1 sigmoid
+        multiply joined, gate
+        pool 2
+        flatten
+        dense 3 softmax""",
+    "graph_from_input": """input 9x9x3
+        rescale 1/255
+        a: conv 4 k3 same
+        b: conv 4 k1 from rescaling
+        add a, b, a
+        gap
+        dense 2 softmax""",
     "preprocess_tf": "input 12x12x3; preprocess tf; conv 4 k3 relu; gap; dense 3 softmax",
     "preprocess_torch": "input 12x12x3; preprocess torch; conv 4 k3 relu; gmp; dense 3 softmax",
     "preprocess_caffe": "input 12x12x3; preprocess caffe; conv 4 k3 relu; flatten; dense 1 sigmoid",

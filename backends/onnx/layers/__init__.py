@@ -3,6 +3,7 @@
 from specdsl.backends.onnx.layers import (  # noqa: F401
     conv,
     dense,
+    merge,
     normalization,
     passthrough,
     pooling,
