@@ -5,7 +5,9 @@
   :func:`specdsl.backends.keras.weights.read_keras_weights` (needs neither TF nor Keras: h5py);
 * ``.pt`` / ``.pth``: a PyTorch state dict, read with ``torch.load(weights_only=True)`` (the
   one case that needs torch, imported here only) and converted by
-  :func:`specdsl.backends.pytorch.layout.torch_to_canonical`.
+  :func:`specdsl.backends.pytorch.layout.torch_to_canonical`; a state dict with
+  efficientnet_pytorch's names (``_conv_stem``, ``_blocks.N``) goes through the name map of
+  :mod:`specdsl.weights.efficientnet` instead.
 
 Every failure is a :class:`WeightFileError` with one line naming the file.
 """
@@ -100,4 +102,8 @@ def _read_torch(path: Path, analysis: Analysis) -> dict[str, np.ndarray]:
         state = state["state_dict"]
     if not isinstance(state, dict):
         raise WeightFileError(f"{path}: holds a {type(state).__name__}, not a state dict")
+    from specdsl.weights import efficientnet
+
+    if efficientnet.is_efficientnet_state_dict(state):
+        return efficientnet.to_canonical(state, analysis, source=str(path))
     return torch_to_canonical(state, analysis)
