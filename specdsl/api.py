@@ -8,7 +8,7 @@ from specdsl import ir
 from specdsl.check.analysis import Analysis
 from specdsl.check.analyze import analyze, check
 from specdsl.diagnostics import Diagnostic
-from specdsl.syntax.parse import parse_file, parse_text, parse_with_diagnostics
+from specdsl.syntax.parse import no_gc, parse_file, parse_text, parse_with_diagnostics
 
 
 def load(path: str | Path) -> Analysis:
@@ -32,7 +32,8 @@ def diagnose(text: str, file: str | None = None) -> tuple[Analysis | None, list[
     if spec is not None and (spec.input_shape is not None or not diags.has_errors):
         had_errors = diags.has_errors
         try:
-            analysis = analyze(spec, diags)
+            with no_gc():  # the analysis only builds: nothing for the collector to find
+                analysis = analyze(spec, diags)
         except (ArithmeticError, ValueError):
             if not had_errors:  # a bug, not bad input: let the tests see it
                 raise

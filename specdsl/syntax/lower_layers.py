@@ -84,7 +84,7 @@ class LayerLowering:
         return ir.ZeroPadding2D, {"pads": tuple(pads)}
 
     def _conv_opt(self, opt: Tree, fields: dict, seen: set, options: dict | None = None) -> None:
-        kind = opt.data
+        kind = str(opt.data)  # a Token: compared below as a plain str, which is faster
         if kind == "kernel":
             if self._once(seen, "kernel", opt, "the kernel size"):
                 fields["kernel"] = pair(ints_of(opt.children[0], self.d, "kernel size", skip=1))

@@ -202,7 +202,7 @@ def _moved_meta(old: dict, first_line: int, lines: int, columns: int, chars: int
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """No cyclic garbage collection while a big tree is built: it finds no garbage there,
     and its passes over the growing tree took half the time of a large spec's check."""
     enabled = gc.isenabled()
@@ -236,7 +236,7 @@ def parse_with_diagnostics(
     if text.startswith(BOM):
         text = text[len(BOM) :]
     diags = Diagnostics()
-    with _no_gc():
+    with no_gc():
         tree, errors, failed = parse_statements(text)
         diags.extend(errors)
         result = _lower(tree, diags, failed, text, file, name)
