@@ -12,7 +12,7 @@ from specdsl.api import load, loads
 from specdsl.diagnostics import SpecError
 from specdsl.syntax.format import format_spec
 from specdsl.syntax.parse import parse_text
-from tests.conftest import SPECS
+from tests.conftest import LECTURE_SPECS, SPECS
 
 RESIDUAL = """model residual
 input 16x16x3
@@ -58,7 +58,7 @@ def test_fmt_round_trip_and_idempotence():
 
 def test_chains_keep_their_ir_and_hash():
     """Every lecture spec is a chain: no layer names its inputs, and the hash is as before."""
-    for path in SPECS.glob("*.spec"):
+    for path in LECTURE_SPECS:
         a = load(path)
         assert not a.is_graph and not any(layer.inputs for layer in a.spec.layers), path
     a = load(SPECS / "mnist_convnet.spec")

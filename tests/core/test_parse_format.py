@@ -9,9 +9,9 @@ import pytest
 from specdsl import ir
 from specdsl.syntax.format import format_spec
 from specdsl.syntax.parse import parse_file, parse_text
-from tests.conftest import LECTURE_SPECS, ROOT, SPECS
+from tests.conftest import LECTURE_SPECS, REPO_SPECS, ROOT, SPECS
 
-ALL_SPECS = LECTURE_SPECS + [SPECS / "zoo" / "vgg16.spec"]
+ALL_SPECS = REPO_SPECS + sorted((SPECS / "zoo").glob("*.spec"))
 # Every spec in the repository, the backends' test specs too (these use aliases on purpose).
 REPO_SPECS = sorted(set(ROOT.glob("specs/**/*.spec")) | set(ROOT.glob("tests/*/specs/*.spec")))
 
