@@ -93,6 +93,7 @@ class LayerCost:
     activation_bytes: int  # this layer's output (a base: all its layers' outputs), whole batch
     field: Field
     depth: int  # 0: the model's own layers, 1: inside a base
+    reads: tuple[str, ...] = ()  # the paths of the leaf outputs it reads (ir.INPUT: the input)
 
     def as_json(self) -> dict:
         return {
@@ -139,11 +140,23 @@ class CostReport:
 
     @property
     def peak_bytes(self) -> int:
-        """The largest input + output pair of one layer: the least inference needs at once."""
-        prev, peak = self.input_bytes, self.input_bytes
-        for c in self.leaves():
-            peak = max(peak, prev + c.activation_bytes)
-            prev = c.activation_bytes
+        """The most that inference holds at once: at each layer, its output and every tensor a
+        later layer still reads (a chain: one layer's input and output; a graph: the skip
+        connections too)."""
+        leaves = self.leaves()
+        last_use: dict[str, int] = {}
+        for i, c in enumerate(leaves):
+            for t in c.reads:
+                last_use[t] = i
+        release: dict[int, int] = {}  # step -> bytes no longer needed after it
+        release[last_use.get(ir.INPUT, -1)] = self.input_bytes
+        alive = peak = self.input_bytes
+        for i, c in enumerate(leaves):
+            alive += c.activation_bytes
+            peak = max(peak, alive)
+            step = max(last_use.get(c.path, i), i)
+            release[step] = release.get(step, 0) + c.activation_bytes
+            alive -= release.pop(i, 0)
         return peak
 
     @property
@@ -187,29 +200,37 @@ def cost_report(a: Analysis, batch_size: int | None = None) -> CostReport:
         return math.prod(info.output_shape) * batch * BYTES_PER_VALUE
 
     fields = {ir.INPUT: INPUT_FIELD}  # each layer's field, for the layers that read it
+    tensor = {ir.INPUT: ir.INPUT}  # layer name -> the leaf path whose output it is
     for info in a.layers:
         # A layer sees what its input sees; a merge, the widest of its inputs (the largest
         # field: every output value of a residual block sees at least that much).
-        field = max((fields[n] for n in info.inputs or (ir.INPUT,)), key=_extent)
+        sources = info.inputs or (ir.INPUT,)
+        field = max((fields[n] for n in sources), key=_extent)
+        reads = tuple(tensor[n] for n in sources)
         if info.children:
             children = []
             for child in info.children:
                 if child.kind == "input":
                     continue
                 field = next_field(field, child, image)
-                children.append(_cost(child, act(child), field, 1))
+                children.append(_cost(child, act(child), field, 1, reads))
+                reads = (child.path,)
             total_act = sum(c.activation_bytes for c in children)
             out.append(_cost(info, total_act, field, 0))
             out.extend(children)
+            tensor[info.name] = reads[0]
         else:
             field = next_field(field, info, image)
-            out.append(_cost(info, act(info), field, 0))
+            out.append(_cost(info, act(info), field, 0, reads))
+            tensor[info.name] = info.path
         fields[info.name] = field
     input_bytes = math.prod(a.input_shape) * batch * BYTES_PER_VALUE
     return CostReport(a.spec.name, batch, input_bytes, tuple(out))
 
 
-def _cost(info: LayerInfo, act_bytes: int, field: Field, depth: int) -> LayerCost:
+def _cost(
+    info: LayerInfo, act_bytes: int, field: Field, depth: int, reads: tuple[str, ...] = ()
+) -> LayerCost:
     return LayerCost(
         info.name,
         info.path,
@@ -221,6 +242,7 @@ def _cost(info: LayerInfo, act_bytes: int, field: Field, depth: int) -> LayerCos
         act_bytes,
         field,
         depth,
+        reads,
     )
 
 
@@ -252,7 +274,7 @@ def plain(report: CostReport, expand: bool = True) -> str:
         )
     lines.append(
         f"activation memory: {human_bytes(report.activation_bytes)} (all outputs, for training)  "
-        f"peak: {human_bytes(report.peak_bytes)} (one layer's input + output)  "
+        f"peak: {human_bytes(report.peak_bytes)} (tensors alive at once)  "
         f"receptive field: {report.output_field.text()}"
     )
     return "\n".join(lines) + "\n"

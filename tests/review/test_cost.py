@@ -92,3 +92,15 @@ def test_summary_cost_columns_and_json():
     # without --cost the summary is as before
     code, out, _ = cli("summary", spec("mnist_convnet"), "--format", "json")
     assert "cost" not in json.loads(out)
+
+
+def test_peak_counts_the_tensors_a_graph_keeps_alive():
+    """Concatenating two branches holds both branch outputs and the result at once."""
+    from tests.core.test_graph_language import RESIDUAL
+
+    report = cost_report(loads(RESIDUAL), batch_size=1)
+    map_bytes = 16 * 16 * 8 * 4  # one 16x16x8 float32 map
+    assert report.peak_bytes == map_bytes * 2 + 16 * 16 * 16 * 4  # activation, side, concat
+    # a chain is still one layer's input and output
+    chain = cost_report(loads("input 8x8x3\nconv 4 k1\nconv 2 k1\n"), batch_size=1)
+    assert chain.peak_bytes == 8 * 8 * 4 * 4 + 8 * 8 * 3 * 4
