@@ -147,10 +147,11 @@ def _kept_variables(analysis: Analysis) -> dict[str, str]:
     """Layer name -> variable, for each layer whose output a later layer reads after x has
     moved on."""
     named = analysis.kept_outputs() - {ir.INPUT}
+    taken = _TAKEN | set(base_variables(analysis).values())  # conv_base, ...
     out: dict[str, str] = {}
     for name in sorted(named):
-        var = name if name.isidentifier() and name not in _TAKEN else f"{name}_out"
-        while var in _TAKEN or var in out.values():
+        var = name if name.isidentifier() and name not in taken else f"{name}_out"
+        while var in taken or var in out.values():
             var += "_"
         out[name] = var
     return out

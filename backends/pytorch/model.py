@@ -69,11 +69,18 @@ def check_supported(analysis: Analysis) -> None:
     """Every layer has an emitter; augmentation comes before the layers that compute."""
     EMIT.check_all(analysis)
     where = analysis.spec.source or "<spec>"
-    if analysis.is_graph and analysis.base is not None:
-        raise BackendError(
-            f"{where}: the pytorch backend does not yet write a graph (from, add, concat, "
-            "multiply) together with a pretrained base; the keras and onnx backends do"
-        )
+    base = analysis.base
+    if analysis.is_graph and base is not None:  # features() and head() are two methods
+        k = analysis.layers.index(base)
+        before = {ir.INPUT, *(info.name for info in analysis.layers[:k])}
+        for info in analysis.layers[k + 1 :]:
+            crossing = [s for s in info.layer.inputs if s in before]
+            if crossing:
+                raise BackendError(
+                    f"{where}: '{info.name}' reads '{crossing[0]}' from before the base "
+                    f"'{base.name}'; the pytorch backend does not yet write that (its head "
+                    "reads the base's features only); the keras and onnx backends do"
+                )
     if not analysis.spec.name.isidentifier():
         raise BackendError(f"{where}: model name '{analysis.spec.name}' is not an identifier")
     seen_compute = seen_scaling = False

@@ -83,6 +83,14 @@ SPECS = {
         add a, b, a
         gap
         dense 2 softmax""",
+    "graph_head_after_base": """input 32x32x3
+        preprocess caffe
+        base vgg16
+        feat: gap
+        a: dense 8 relu
+        b: dense 8 tanh from feat
+        concat a, b
+        dense 3 softmax""",
     "preprocess_tf": "input 12x12x3; preprocess tf; conv 4 k3 relu; gap; dense 3 softmax",
     "preprocess_torch": "input 12x12x3; preprocess torch; conv 4 k3 relu; gmp; dense 3 softmax",
     "preprocess_caffe": "input 12x12x3; preprocess caffe; conv 4 k3 relu; flatten; dense 1 sigmoid",

@@ -124,3 +124,13 @@ def test_building_imports_no_framework(tmp_path):
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_head_reading_past_the_base_is_refused(tmp_path):
+    _refused(
+        "input 32x32x3\npreprocess caffe\nstem: conv 3 k1\nbase vgg16\n"
+        "side: conv 512 k32 from stem\nadd vgg16, side\ngap\ndense 2 softmax\n"
+        "loss categorical_crossentropy",
+        "'side' reads 'stem' from before the base 'vgg16'",
+        tmp_path,
+    )
