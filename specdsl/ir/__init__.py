@@ -3,11 +3,8 @@
 from specdsl.ir import layers as _layers
 from specdsl.ir.kinds import (
     AUGMENT_KINDS,
-    KERAS_AUTONAME,
     KINDS,
-    MERGE_KINDS,
     SCALING_KINDS,
-    VANISHING_KINDS,
     WEIGHTED_KINDS,
     AutoNames,
     Kind,
@@ -24,12 +21,9 @@ from specdsl.ir.tools import ir_equal, spec_hash, strip_spans
 __all__ = [
     "AUGMENT_KINDS",
     "AutoNames",
-    "KERAS_AUTONAME",
     "INPUT",
     "KINDS",
-    "MERGE_KINDS",
     "SCALING_KINDS",
-    "VANISHING_KINDS",
     "WEIGHTED_KINDS",
     "Kind",
     "Checkpoint",

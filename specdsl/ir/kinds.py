@@ -161,9 +161,9 @@ KINDS: tuple[Kind, ...] = (
 
 BY_KIND: dict[str, Kind] = {k.kind: k for k in KINDS}
 BY_CLASS: dict[type, Kind] = {k.ir_class: k for k in KINDS}
-BY_KERAS_CLASS: dict[str, Kind] = {k.keras_class: k for k in KINDS}
 BY_KEYWORD: dict[str, Kind] = {w: k for k in KINDS for w in k.keywords}
-assert len(BY_KIND) == len(BY_CLASS) == len(BY_KERAS_CLASS) == len(KINDS), "a kind repeats"
+_KERAS_CLASSES = {k.keras_class for k in KINDS}  # the Keras importer looks kinds up by class
+assert len(BY_KIND) == len(BY_CLASS) == len(_KERAS_CLASSES) == len(KINDS), "a kind repeats"
 
 
 def kind_of(layer) -> Kind:
@@ -176,11 +176,8 @@ def kinds_with(role: str) -> tuple[str, ...]:
 
 
 AUGMENT_KINDS = kinds_with("augmentation")
-MERGE_KINDS = tuple(k.kind for k in KINDS if k.merge)
 SCALING_KINDS = kinds_with("scaling")
-VANISHING_KINDS = tuple(k.kind for k in KINDS if k.vanishes)
 WEIGHTED_KINDS = tuple(k.kind for k in KINDS if k.weights)
-KERAS_AUTONAME = {k.kind: k.autoname for k in KINDS if k.role != "base"}
 
 # The discriminated unions of the IR, in table order: a base's own layers (an input entry
 # and leaf layers) and a model's layers (leaf layers and bases).

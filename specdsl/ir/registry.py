@@ -64,7 +64,3 @@ class KindTable:
                 f"{where}: {self.owner} does not support layer kind '{layer.kind}' "
                 f"(layer '{layer.name}')"
             ) from None
-
-    def missing(self, classes) -> list[str]:
-        """Names of the given IR classes that have no handler here."""
-        return [c.__name__ for c in classes if c not in self.table]
