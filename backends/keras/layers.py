@@ -36,40 +36,38 @@ def _cls(layer) -> str:
     return f"layers.{ir.kind_of(layer).keras_class}"
 
 
+def _conv_args(layer) -> list[str]:
+    """The arguments after the kernel size that differ from Keras's defaults."""
+    args = []
+    if layer.strides != (1, 1):
+        args.append(f"strides={_pair(layer.strides)}")
+    if layer.padding != "valid":
+        args.append(f"padding={py_str(layer.padding)}")
+    if getattr(layer, "depth_multiplier", 1) != 1:
+        args.append(f"depth_multiplier={layer.depth_multiplier}")
+    if layer.activation is not None:
+        args.append(f"activation={py_str(layer.activation)}")
+    if not layer.use_bias:
+        args.append("use_bias=False")
+    return args
+
+
 @EMIT.register(ir.Conv2D)
 def conv2d(layer: ir.Conv2D, info: LayerInfo) -> Emitted:
     if info.parent:  # inside a base: positional, as in keras.applications' own source
         args = [str(layer.filters), _pair(layer.kernel)]
     else:  # as in the lecture's listings
         args = [f"filters={layer.filters}", f"kernel_size={_pair(layer.kernel)}"]
-    if layer.strides != (1, 1):
-        args.append(f"strides={_pair(layer.strides)}")
-    if layer.padding != "valid":
-        args.append(f"padding={py_str(layer.padding)}")
-    if layer.activation is not None:
-        args.append(f"activation={py_str(layer.activation)}")
-    if not layer.use_bias:
-        args.append("use_bias=False")
-    return _cls(layer), [*args, _name(layer)]
+    return _cls(layer), [*args, *_conv_args(layer), _name(layer)]
 
 
 @EMIT.register(ir.DepthwiseConv2D, ir.SeparableConv2D)
-def depthwise_conv2d(layer: ir.DepthwiseConv2D | ir.SeparableConv2D, info: LayerInfo) -> Emitted:
+def depthwise_conv2d(layer: ir.Depthwise2D, info: LayerInfo) -> Emitted:
     """DepthwiseConv2D, and SeparableConv2D (the same arguments after ``filters``)."""
     args = [f"kernel_size={_pair(layer.kernel)}"]
     if isinstance(layer, ir.SeparableConv2D):
         args.insert(0, f"filters={layer.filters}")
-    if layer.strides != (1, 1):
-        args.append(f"strides={_pair(layer.strides)}")
-    if layer.padding != "valid":
-        args.append(f"padding={py_str(layer.padding)}")
-    if layer.depth_multiplier != 1:
-        args.append(f"depth_multiplier={layer.depth_multiplier}")
-    if layer.activation is not None:
-        args.append(f"activation={py_str(layer.activation)}")
-    if not layer.use_bias:
-        args.append("use_bias=False")
-    return _cls(layer), [*args, _name(layer)]
+    return _cls(layer), [*args, *_conv_args(layer), _name(layer)]
 
 
 @EMIT.register(ir.ZeroPadding2D)

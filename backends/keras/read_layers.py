@@ -51,42 +51,42 @@ def _factor(v, where: str, what: str) -> float:
     return snap(float(v))
 
 
+def _conv_fields(cfg: dict, where: str, cls: str, groups: bool = False) -> dict:
+    """What a convolution's config says that every convolution kind has."""
+    _require(cfg, where, "dilation_rate", [(1, 1), 1], cls)
+    if groups:
+        _require(cfg, where, "groups", [1], cls)
+    _require(cfg, where, "data_format", ["channels_last", None], cls)
+    return {
+        "name": cfg["name"],
+        "kernel": _pair(cfg["kernel_size"]),
+        "strides": _pair(cfg.get("strides", 1)),
+        "padding": cfg.get("padding", "valid"),
+        "activation": _activation(cfg.get("activation")),
+        "use_bias": bool(cfg.get("use_bias", True)),
+    }
+
+
 @reads("Conv2D")
 def conv(cfg: dict, where: str):
-    _require(cfg, where, "dilation_rate", [(1, 1), 1], "Conv2D")
-    _require(cfg, where, "groups", [1], "Conv2D")
-    _require(cfg, where, "data_format", ["channels_last", None], "Conv2D")
-    return ir.Conv2D(
-        name=cfg["name"],
-        filters=int(cfg["filters"]),
-        kernel=_pair(cfg["kernel_size"]),
-        strides=_pair(cfg.get("strides", 1)),
-        padding=cfg.get("padding", "valid"),
-        activation=_activation(cfg.get("activation")),
-        use_bias=bool(cfg.get("use_bias", True)),
-    )
+    fields = _conv_fields(cfg, where, "Conv2D", groups=True)
+    return ir.Conv2D(filters=int(cfg["filters"]), **fields)
 
 
 @reads("DepthwiseConv2D")
 def depthwise_conv(cfg: dict, where: str):
-    _require(cfg, where, "dilation_rate", [(1, 1), 1], "DepthwiseConv2D")
-    _require(cfg, where, "data_format", ["channels_last", None], "DepthwiseConv2D")
-    return ir.DepthwiseConv2D(
-        name=cfg["name"],
-        kernel=_pair(cfg["kernel_size"]),
-        strides=_pair(cfg.get("strides", 1)),
-        padding=cfg.get("padding", "valid"),
-        depth_multiplier=int(cfg.get("depth_multiplier", 1)),
-        activation=_activation(cfg.get("activation")),
-        use_bias=bool(cfg.get("use_bias", True)),
-    )
+    fields = _conv_fields(cfg, where, "DepthwiseConv2D")
+    return ir.DepthwiseConv2D(depth_multiplier=int(cfg.get("depth_multiplier", 1)), **fields)
 
 
 @reads("SeparableConv2D")
 def separable_conv(cfg: dict, where: str):
-    layer = depthwise_conv(cfg, where)
-    fields = {k: v for k, v in layer.model_dump().items() if k not in ("kind", "span")}
-    return ir.SeparableConv2D(filters=int(cfg["filters"]), **fields)
+    fields = _conv_fields(cfg, where, "SeparableConv2D")
+    return ir.SeparableConv2D(
+        filters=int(cfg["filters"]),
+        depth_multiplier=int(cfg.get("depth_multiplier", 1)),
+        **fields,
+    )
 
 
 @reads("ZeroPadding2D")

@@ -52,11 +52,10 @@ class Conv2D(LayerBase):
         return self.kernel, self.strides, self.padding
 
 
-class DepthwiseConv2D(LayerBase):
-    """Keras ``DepthwiseConv2D``: one ``kernel`` per input channel, ``depth_multiplier`` times;
-    ``channels * depth_multiplier`` outputs, channel ``c`` giving outputs ``c*m .. c*m+m-1``."""
+class Depthwise2D(LayerBase):
+    """What depthwise and separable convolutions share: a ``kernel`` per input channel,
+    ``depth_multiplier`` times (channel ``c`` gives outputs ``c*m .. c*m+m-1``)."""
 
-    kind: Literal["dwconv"] = "dwconv"
     kernel: Pair = (3, 3)
     strides: Pair = (1, 1)
     padding: Padding = "valid"
@@ -69,22 +68,18 @@ class DepthwiseConv2D(LayerBase):
         return self.kernel, self.strides, self.padding
 
 
-class SeparableConv2D(LayerBase):
-    """Keras ``SeparableConv2D``: a depthwise convolution (``depth_multiplier`` per channel)
-    then a 1x1 convolution to ``filters``; bias and activation after the second."""
+class DepthwiseConv2D(Depthwise2D):
+    """Keras ``DepthwiseConv2D``: ``channels * depth_multiplier`` outputs."""
+
+    kind: Literal["dwconv"] = "dwconv"
+
+
+class SeparableConv2D(Depthwise2D):
+    """Keras ``SeparableConv2D``: the depthwise convolution, then a 1x1 convolution to
+    ``filters``; bias and activation after the second."""
 
     kind: Literal["sepconv"] = "sepconv"
     filters: int
-    kernel: Pair = (3, 3)
-    strides: Pair = (1, 1)
-    padding: Padding = "valid"
-    depth_multiplier: int = 1
-    activation: str | None = None
-    use_bias: bool = True
-
-    @property
-    def window(self):
-        return self.kernel, self.strides, self.padding
 
 
 class ZeroPadding2D(LayerBase):

@@ -64,27 +64,13 @@ def _act_bias(layer, act_first: bool) -> list[str]:
     return act + bias if act_first else bias + act
 
 
-@TEXT.register(ir.Conv2D)
-def _conv(layer: ir.Conv2D) -> str:
-    parts = [f"conv {layer.filters}", _kernel(layer.kernel, "k")]
+@TEXT.register(ir.Conv2D, ir.DepthwiseConv2D, ir.SeparableConv2D)
+def _conv(layer) -> str:
+    word = ir.kind_of(layer).keywords[0]
+    filters = getattr(layer, "filters", None)  # dwconv has none: its outputs follow its input
+    parts = [word if filters is None else f"{word} {filters}", _kernel(layer.kernel, "k")]
     parts += _window_opts(layer.strides, (1, 1), layer.padding)
-    return " ".join(parts + _act_bias(layer, act_first=False))
-
-
-@TEXT.register(ir.DepthwiseConv2D)
-def _dwconv(layer: ir.DepthwiseConv2D) -> str:
-    parts = ["dwconv", _kernel(layer.kernel, "k")]
-    parts += _window_opts(layer.strides, (1, 1), layer.padding)
-    if layer.depth_multiplier != 1:
-        parts.append(f"depth_multiplier={layer.depth_multiplier}")
-    return " ".join(parts + _act_bias(layer, act_first=False))
-
-
-@TEXT.register(ir.SeparableConv2D)
-def _sepconv(layer: ir.SeparableConv2D) -> str:
-    parts = [f"sepconv {layer.filters}", _kernel(layer.kernel, "k")]
-    parts += _window_opts(layer.strides, (1, 1), layer.padding)
-    if layer.depth_multiplier != 1:
+    if getattr(layer, "depth_multiplier", 1) != 1:
         parts.append(f"depth_multiplier={layer.depth_multiplier}")
     return " ".join(parts + _act_bias(layer, act_first=False))
 
