@@ -56,7 +56,8 @@ def summary(
     table.add_column("Param #", justify="right")
     table.add_column("MACs", justify="right")
     table.add_column("Trainable", justify="center")
-    if a.is_graph:  # as Keras prints a functional model that is not a chain
+    graph = a.is_graph  # once: it looks at every layer
+    if graph:  # as Keras prints a functional model that is not a chain
         table.add_column("Connected to")
     if report is not None:
         from specdsl.review.cost import by_layer, human_bytes
@@ -70,7 +71,7 @@ def summary(
         if r.keras_class == "InputLayer" or (r.params == 0 and r.trainable):
             flag = "-" if r.params == 0 else flag
         cells = [name, r.shape_text, f"{r.params:,}", f"{r.macs:,}" if r.macs else "0", flag]
-        if a.is_graph:
+        if graph:
             cells.append(r.connected_text or "-")
         if report is not None:
             c = costs.get((r.depth, r.name))

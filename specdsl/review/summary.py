@@ -77,6 +77,7 @@ def totals(a: Analysis) -> dict[str, int]:
 
 
 def as_json(a: Analysis, expand: bool = True) -> dict:
+    graph = a.is_graph  # once: it looks at every layer
     return {
         "model": a.spec.name,
         "input_shape": list(a.input_shape),
@@ -91,7 +92,7 @@ def as_json(a: Analysis, expand: bool = True) -> dict:
                 "macs": r.macs,
                 "trainable": r.trainable,
                 "depth": r.depth,
-                **({"connected_to": list(r.inputs)} if a.is_graph else {}),
+                **({"connected_to": list(r.inputs)} if graph else {}),
             }
             for r in rows(a, expand)
         ],
@@ -110,9 +111,10 @@ def as_json(a: Analysis, expand: bool = True) -> dict:
 def plain(a: Analysis, expand: bool = True) -> str:
     """A stable plain-text summary (no colors, no box drawing): for git textconv and logs."""
     lines = [f'Model: "{a.spec.name}"', f"input: {'x'.join(map(str, a.input_shape))}"]
+    graph = a.is_graph  # once: it looks at every layer
     for r in rows(a, expand)[1:]:
         flag = "" if r.trainable else "  [frozen]"
-        links = f"  <- {', '.join(r.inputs)}" if a.is_graph and r.inputs else ""
+        links = f"  <- {', '.join(r.inputs)}" if graph and r.inputs else ""
         lines.append(
             f"{'  ' * r.depth}{r.type_text:<40} {r.shape_text:<22} params={r.params:,} "
             f"macs={r.macs:,}{flag}{links}"
