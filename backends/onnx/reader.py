@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from specdsl import ir
+from specdsl.backends.onnx.layers.merge import OPS as MERGE_OPS  # the exporter's merge ops
 from specdsl.backends.onnx.read_layers import Group, Reader, read_group
 from specdsl.review.importers.common import (
     Imported,
@@ -125,7 +126,7 @@ def _reads(group, producer: dict[str, str], weights) -> list[str]:
         for i in n.input
         if i and i not in own and i not in weights and i in producer
     ]
-    if group.nodes and group.nodes[0].op_type in ("Sum", "Concat", "Mul") and found:
+    if group.nodes and group.nodes[0].op_type in MERGE_OPS.values() and found:
         return found
     return list(dict.fromkeys(found))
 
