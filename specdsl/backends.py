@@ -11,4 +11,3 @@ from pathlib import Path
 
 _FOLDER = Path(__file__).resolve().parent.parent / "backends"
 __path__ = [str(_FOLDER)]  # a package: submodules are found in backends/
-__doc__ = (_FOLDER / "__init__.py").read_text(encoding="utf-8").split('"""')[1] or __doc__
