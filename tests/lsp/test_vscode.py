@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import zipfile
 
 import pytest
 
@@ -69,3 +72,62 @@ def test_grammar_scopes_the_lecture_specs(path):
     for act in ("relu", "sigmoid", "softmax"):
         if act in scopes:
             assert scopes[act] == "support.function.specdsl"
+
+
+# A stand-in for VS Code's `vscode` module: enough for extension.js and vscode-languageclient
+# to load, so a missing runtime dependency in the .vsix shows here.
+_LOAD_EXTENSION = """
+const Module = require("module");
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (request === "vscode") return new Proxy({}, { get: () => function () {} });
+  return load.call(this, request, ...rest);
+};
+const ext = require(process.argv[1]);
+process.stdout.write(typeof ext.activate + " " + typeof ext.deactivate);
+"""
+
+
+def test_packaged_as_vsix_by_vsce(tmp_path):
+    from tests.lsp.npm_tools import npm_tool, tools_dir
+
+    npm_tool("@vscode/vsce", "vsce")  # installed (or skipped) under the lock, not by the script
+    env = {**os.environ, "SPECDSL_NPM_TOOLS": str(tools_dir())}
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "package_vscode.sh"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    manifest = json.loads((VSCODE / "package.json").read_text())
+    vsix = tmp_path / f"specdsl-{manifest['version']}.vsix"
+    assert "DONE  Packaged" in done.stdout and vsix.is_file()
+    with zipfile.ZipFile(vsix) as z:
+        names = set(z.namelist())
+        for need in (
+            "extension.vsixmanifest",
+            "extension/package.json",
+            "extension/syntaxes/specdsl.tmLanguage.json",
+            "extension/language-configuration.json",
+            "extension/extension.js",
+            "extension/node_modules/vscode-languageclient/package.json",
+        ):
+            assert need in names, need
+        assert not [n for n in names if n.endswith((".map", ".d.ts"))]  # .vscodeignore
+        packed = json.loads(z.read("extension/package.json"))
+        assert packed["contributes"] == manifest["contributes"]
+        assert z.read("extension/syntaxes/specdsl.tmLanguage.json") == GRAMMAR.read_bytes()
+        identity = z.read("extension.vsixmanifest").decode()
+        assert f'Id="specdsl" Version="{manifest["version"]}" Publisher="specdsl"' in identity
+        z.extractall(tmp_path / "unpacked")
+    loaded = subprocess.run(
+        ["node", "-e", _LOAD_EXTENSION, str(tmp_path / "unpacked" / "extension" / "extension.js")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert loaded.stdout == "function function", loaded.stderr
