@@ -72,7 +72,7 @@ def depthwise_conv2d(layer: ir.Depthwise2D, info: LayerInfo) -> Emitted:
 
 @EMIT.register(ir.ZeroPadding2D)
 def zero_padding2d(layer: ir.ZeroPadding2D, info: LayerInfo) -> Emitted:
-    t, b, left, r = layer.pads
+    t, b, left, r = info.geometry.pads  # resolved by the analysis (zeropad k3)
     if t == b and left == r:
         padding = _pair((t, left))
     else:

@@ -88,16 +88,49 @@ def _base_builder(info: LayerInfo) -> list[str]:
     if len(doc) > 88:
         doc = f"The {base.arch} base (zoo spec '{base.arch}')."
     lines.append(f'{INDENT}"""{doc}"""')
+    if any(c.layer.inputs for c in info.children):
+        lines += comment(
+            INDENT,
+            "in the order of Keras's conv_base.layers; a layer that reads "
+            "another than the one above names it",
+        )
     var = "inputs"
+    current = ir.INPUT
+    kept = _base_kept(info)
+    var_of = {ir.INPUT: "inputs"}
     for child in info.children:
         func, args = EMIT.lookup(child.layer)(child.layer, child)
         if isinstance(child.layer, ir.InputLayer):
             lines += call_line(INDENT, "inputs = ", func, args)
             continue
-        lines += call_line(INDENT, "x = ", func, args, f"({var})")
-        var = "x"
+        sources = [("x" if s == current and s != ir.INPUT else var_of[s]) for s in child.inputs]
+        operand = f"[{', '.join(sources)}]" if ir.kind_of(child.layer).merge else sources[0]
+        lines += call_line(INDENT, "x = ", func, args, f"({operand})")
+        var, current = "x", child.name
+        if child.name in kept:
+            var_of[child.name] = kept[child.name]
+            lines.append(f"{INDENT}{kept[child.name]} = x")
     args = ["inputs=inputs", f"outputs={var}", "name=name"]
     return lines + call_line(INDENT, "return ", "keras.Model", args)
+
+
+def _base_kept(info: LayerInfo) -> dict[str, str]:
+    """In a base that is a graph: layer name -> variable, for each output read after x has
+    moved on (as :func:`_kept_variables` for the model)."""
+    children = [c for c in info.children if not isinstance(c.layer, ir.InputLayer)]
+    named = {
+        s
+        for j, c in enumerate(children)
+        for s in c.inputs
+        if s != ir.INPUT and (j == 0 or children[j - 1].name != s)
+    }
+    out: dict[str, str] = {}
+    for name in sorted(named):
+        var = name if name.isidentifier() and name not in _TAKEN else f"{name}_out"
+        while var in _TAKEN or var in out.values():
+            var += "_"
+        out[name] = var
+    return out
 
 
 def _model_body(analysis: Analysis) -> list[str]:

@@ -78,7 +78,7 @@ def separable_conv2d(layer: ir.SeparableConv2D, ctx: Ctx) -> Code:
 
 @EMIT.register(ir.ZeroPadding2D)
 def zero_padding2d(layer: ir.ZeroPadding2D, ctx: Ctx) -> Code:
-    t, b, left, r = layer.pads
+    t, b, left, r = ctx.info.geometry.pads  # resolved by the analysis (zeropad k3)
     return Code(forward=[f"x = F.pad(x, ({left}, {r}, {t}, {b}))  # {ctx.info.name}"])
 
 

@@ -102,33 +102,47 @@ def _warn_dangling(layers: list[LayerInfo], diags: Diagnostics) -> None:
 
 def _infer_layer(layer, shape: Shape, diags: Diagnostics) -> tuple[LayerInfo | None, Shape | None]:
     if isinstance(layer, ir.Base):
-        children = []
-        inner = shape
-        for child in layer.layers:
-            if isinstance(child, ir.InputLayer):
-                info = LayerInfo(child, inner, inner, parent=layer.name)
-                children.append(info)
-                continue
-            try:
-                r = infer(child, inner)
-            except ShapeError as e:
-                diags.error(
-                    f"in base '{layer.name}', layer '{child.name}': {e}",
-                    layer.span,
-                    hint="the input is too small for this base" if "larger" in str(e) else e.hint,
-                )
-                return None, None
-            info = LayerInfo(child, inner, r.output, r.weights, r.macs, geometry=r.geometry)
-            info.parent = layer.name
-            children.append(info)
-            inner = r.output
-        return LayerInfo(layer, shape, inner, children=children), inner
+        return _infer_base(layer, shape, diags)
     try:
         r = infer(layer, shape)
     except ShapeError as e:
         diags.error(f"{layer.name}: {e}", layer.span, hint=e.hint)
         return None, None
     return LayerInfo(layer, shape, r.output, r.weights, r.macs, geometry=r.geometry), r.output
+
+
+def _infer_base(layer: ir.Base, shape: Shape, diags: Diagnostics):
+    """A base's own layers, in Keras's order of ``conv_base.layers``; in a base that is a
+    graph (ResNet50), each names what it reads (ir.INPUT: the base's input)."""
+    children = []
+    shapes: dict[str, Shape] = {ir.INPUT: shape}
+    prev = ir.INPUT
+    for child in layer.layers:
+        if isinstance(child, ir.InputLayer):
+            children.append(LayerInfo(child, shape, shape, parent=layer.name))
+            continue
+        sources = child.inputs or (prev,)
+        try:
+            given = tuple(shapes[s] for s in sources)
+            r = infer(child, given if ir.kind_of(child).merge else given[0])
+        except ShapeError as e:
+            diags.error(
+                f"in base '{layer.name}', layer '{child.name}': {e}",
+                layer.span,
+                hint="the input is too small for this base" if "larger" in str(e) else e.hint,
+            )
+            return None, None
+        except KeyError as e:  # pragma: no cover - a zoo spec reads only layers above
+            diags.error(f"in base '{layer.name}': '{child.name}' reads unknown {e}", layer.span)
+            return None, None
+        info = LayerInfo(child, given[0], r.output, r.weights, r.macs, geometry=r.geometry)
+        info.parent = layer.name
+        info.inputs = tuple(sources)
+        children.append(info)
+        shapes[child.name] = r.output
+        prev = child.name
+    out = shapes[prev]
+    return LayerInfo(layer, shape, out, children=children), out
 
 
 def check(spec: ir.ModelSpec) -> Analysis:

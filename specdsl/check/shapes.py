@@ -180,6 +180,9 @@ def _sepconv(layer: ir.SeparableConv2D, shape: Shape) -> Rule:
 @rule(ir.ZeroPadding2D)
 def _zeropad(layer: ir.ZeroPadding2D, shape: Shape) -> Rule:
     g = geometry(layer, shape, "zeropad")
+    if layer.correct is not None:  # keras.applications.imagenet_utils.correct_pad
+        k, (h, w) = layer.correct // 2, shape[:2]
+        g = Geometry(g.kernel, g.strides, (k - 1 + h % 2, k, k - 1 + w % 2, k), "explicit")
     return Rule((*g.output(*shape[:2]), shape[2]), geometry=g)
 
 

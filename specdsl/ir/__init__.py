@@ -1,6 +1,7 @@
 """The intermediate representation: frozen pydantic models that keep their source span."""
 
 from specdsl.ir import layers as _layers
+from specdsl.ir.blocks import BlockCall, BlockDef, BlockParam, BlockStatement
 from specdsl.ir.kinds import (
     AUGMENT_KINDS,
     KINDS,
@@ -21,6 +22,10 @@ from specdsl.ir.tools import ir_equal, spec_hash, strip_spans
 __all__ = [
     "AUGMENT_KINDS",
     "AutoNames",
+    "BlockCall",
+    "BlockDef",
+    "BlockParam",
+    "BlockStatement",
     "INPUT",
     "KINDS",
     "SCALING_KINDS",

@@ -87,6 +87,10 @@ class ZeroPadding2D(LayerBase):
 
     kind: Literal["zeropad"] = "zeropad"
     pads: tuple[int, int, int, int] = (1, 1, 1, 1)  # top, bottom, left, right
+    # ``zeropad k3``: the pads Keras's imagenet_utils.correct_pad gives before a stride-2
+    # window of this size (MobileNetV2): they depend on the input size, so the analysis
+    # resolves them (LayerInfo.geometry.pads) and ``pads`` is unused
+    correct: int | None = None
 
     @property
     def window(self):

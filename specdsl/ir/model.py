@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from specdsl.ir.blocks import BlockCall, BlockDef
 from specdsl.ir.kinds import Layer
 from specdsl.ir.span import Node, Span
 
@@ -75,4 +76,7 @@ class ModelSpec(Node):
     layers: tuple[Layer, ...] = ()
     freeze: tuple[FreezeOp, ...] = ()
     training: Training = Training()
+    # how blocks were written (the layers above hold their expansion; see specdsl.ir.blocks)
+    blocks: tuple[BlockDef, ...] = ()
+    calls: tuple[BlockCall, ...] = ()
     source: str | None = None  # file the spec came from (not part of equality checks)

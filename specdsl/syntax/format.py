@@ -77,6 +77,8 @@ def _conv(layer) -> str:
 
 @TEXT.register(ir.ZeroPadding2D)
 def _zeropad(layer: ir.ZeroPadding2D) -> str:
+    if layer.correct is not None:
+        return f"zeropad k{layer.correct}"
     t, b, left, r = layer.pads
     if t == b and left == r:
         return f"zeropad {t}" if t == left else f"zeropad {t}x{left}"
@@ -191,21 +193,56 @@ def _label(s: str) -> str:
     return s if _BARE_LABEL.fullmatch(s) else quote(s)
 
 
-def _layer_lines(layers) -> list[Line]:
+def _block_lines(block: ir.BlockDef) -> list[Line]:
+    """A block as written: its header, its body's statements (placeholders and all), 'end'."""
+    params = ", ".join(
+        p.name if p.default is None else f"{p.name}={p.default}" for p in block.params
+    )
+    out = [Line("", None), Line(f"block {block.name}({params}):", _line(block))]
+    out += [Line(b.stmt, _line(b), 2) for b in block.body]
+    out.append(Line("end", block.end_span.line if block.end_span else None))
+    return [*out, Line("", None)]  # a block stands apart from the layers around it
+
+
+def _layer_lines(spec: ir.ModelSpec) -> list[Line]:
+    layers = spec.layers
     out: list[Line] = []
     names = ir.AutoNames()
     group: list = []
+    blocks = {}  # layer index -> the blocks defined just above it
+    for b in spec.blocks:
+        blocks.setdefault(min(b.at, len(layers)), []).append(b)
+    calls = {}  # layer index -> the calls whose expansion starts there
+    for c in spec.calls:
+        calls.setdefault(c.first, []).append(c)
+    skip = 0  # layers of a call still to go (written as the call)
 
     def flush():
         if group:
             out.append(Line("augment " + "; ".join(aug_text(g) for g in group), _line(group[0])))
             group.clear()
 
-    for layer in layers:
+    def written(i: int) -> int:
+        """Blocks defined and calls made before layer i; how many layers the calls give."""
+        count = 0
+        if i in blocks or i in calls:
+            flush()
+        for b in blocks.get(i, ()):
+            out.extend(_block_lines(b))
+        for c in calls.get(i, ()):
+            out.append(Line(c.call, _line(c)))
+            count += c.count
+        return count
+
+    for i, layer in enumerate(layers):
+        skip += written(i)
         prefix = names.prefix(layer.kind, getattr(layer, "arch", None))
         is_auto = layer.name == names.peek(prefix)
         if is_auto:
             names.take(prefix)
+        if skip:
+            skip -= 1
+            continue
         if layer.kind in ir.AUGMENT_KINDS and is_auto:
             group.append(layer)
             continue
@@ -221,6 +258,7 @@ def _layer_lines(layers) -> list[Line]:
                 text += f" from {layer.inputs[0]}"
             out.append(Line(("" if is_auto else f"{layer.name}: ") + text, _line(layer)))
     flush()
+    written(len(layers))
     return out
 
 
@@ -276,7 +314,7 @@ def format_spec(spec: ir.ModelSpec, source: str | None = None) -> str:
         header.append(Line("input " + "x".join(map(str, spec.input_shape)), None))
     if spec.classes:
         header.append(Line("classes " + " ".join(_label(c) for c in spec.classes), None))
-    groups = [header, _layer_lines(spec.layers), [Line(op.text(), _line(op)) for op in spec.freeze]]
+    groups = [header, _layer_lines(spec), [Line(op.text(), _line(op)) for op in spec.freeze]]
     groups.append(_training_lines(spec.training))
     for stage in spec.training.stages:
         groups.append(_stage_lines(stage))

@@ -13,6 +13,8 @@ from lark import Token, Tree
 
 from specdsl import ir
 from specdsl.diagnostics import Diagnostics, did_you_mean
+from specdsl.syntax.blocks import Taken
+from specdsl.syntax.lower_blocks import BlockLowering
 from specdsl.syntax.lower_layers import LayerLowering
 from specdsl.syntax.lower_training import TrainingLowering
 from specdsl.syntax.tokens import (
@@ -34,17 +36,26 @@ STAGE_STATEMENTS = ("freeze_stmt", "unfreeze_stmt", "optimizer", "epochs")
 BaseLoader = Callable[[str], "ir.ModelSpec | None"]
 
 
-class Lowerer(LayerLowering, TrainingLowering):
+class Lowerer(LayerLowering, TrainingLowering, BlockLowering):
     """Walks the statements in order and builds a :class:`ir.ModelSpec`."""
 
-    def __init__(self, diags: Diagnostics, default_name: str, load_base: BaseLoader):
+    def __init__(
+        self,
+        diags: Diagnostics,
+        default_name: str,
+        load_base: BaseLoader,
+        taken: Taken | None = None,
+    ):
         self.d = diags
         self.default_name = default_model_name(default_name)
         self.load_base = load_base
         self.name: str | None = None
         self.input_shape: tuple[int, int, int] | None = None
         self.classes: tuple[str, ...] = ()
-        self.layers: list[tuple[str | None, dict, type, ir.Span | None]] = []
+        # (name, fields, IR class, span): unnamed layers get Keras's automatic name at once,
+        # so that a block called next knows the name of the tensor it reads ({in})
+        self.layers: list[tuple[str, dict, type, ir.Span | None]] = []
+        self.auto = ir.AutoNames()
         self.freeze: list[ir.FreezeOp] = []
         self.training: dict = {}
         self.field_spans: dict = {}
@@ -52,12 +63,18 @@ class Lowerer(LayerLowering, TrainingLowering):
         self.stages: list[dict] = []
         self.seen: dict[str, ir.Span | None] = {}
         self.refs: dict[int, list[Token]] = {}  # layer index -> its input references
+        self._init_blocks(taken or Taken())
 
     # ---- driver ------------------------------------------------------------------
     def lower(self, tree: Tree) -> ir.ModelSpec:
+        loops = self.taken.loops
+        k = 0
         for stmt in tree.children:
             if not isinstance(stmt, Tree):
                 continue
+            while k < len(loops) and loops[k].start < stmt.meta.start_pos:
+                self._statement_loop(loops[k])
+                k += 1
             if self.stages and stmt.data not in STAGE_STATEMENTS and stmt.data != "stage_stmt":
                 self.d.error(
                     f"{stmt_word(stmt)} cannot appear inside stage '{self.stages[-1]['name']}'",
@@ -67,7 +84,17 @@ class Lowerer(LayerLowering, TrainingLowering):
                 )
                 continue
             getattr(self, "s_" + stmt.data)(stmt)
+        for loop in loops[k:]:
+            self._statement_loop(loop)
         return self.build()
+
+    def _statement_loop(self, piece) -> None:
+        if self.stages:
+            self.d.error(
+                f"a loop cannot appear inside stage '{self.stages[-1]['name']}'", piece.span
+            )
+            return
+        self.s_loop(piece)
 
     def build(self) -> ir.ModelSpec:
         layers = self._name_layers()
@@ -84,19 +111,21 @@ class Lowerer(LayerLowering, TrainingLowering):
             layers=tuple(layers),
             freeze=tuple(self.freeze),
             training=training,
+            blocks=tuple(self.block_records),
+            calls=tuple(self.call_records),
         )
         return spec
 
+    def _add_layer(self, explicit: str | None, fields: dict, cls: type, span) -> None:
+        if explicit is None:
+            kind = cls.model_fields["kind"].default
+            explicit = self.auto.take(self.auto.prefix(kind, fields.get("arch")))
+        self.layers.append((explicit, fields, cls, span))
+
     def _name_layers(self) -> list:
-        auto = ir.AutoNames()
         out = []
         names: dict[str, ir.Span | None] = {}
-        for explicit, fields, cls, span in self.layers:
-            kind = cls.model_fields["kind"].default
-            if explicit is None:
-                name = auto.take(auto.prefix(kind, fields.get("arch")))
-            else:
-                name = explicit
+        for name, fields, cls, span in self.layers:
             if name in names:
                 self.d.error(
                     f"duplicate layer name '{name}'",
@@ -183,7 +212,7 @@ class Lowerer(LayerLowering, TrainingLowering):
             if refs:
                 fields["inputs"] = tuple(str(r) for r in refs)
                 self.refs[len(self.layers)] = refs
-            self.layers.append((explicit, fields, cls, span_of(t)))
+            self._add_layer(explicit, fields, cls, span_of(t))
 
     def l_merge(self, t: Tree):
         word = str(t.children[0])

@@ -70,6 +70,11 @@ class LayerLowering:
         sizes = [c for c in t.children if isinstance(c, Token)]
         opts = [c for c in t.children if isinstance(c, Tree)]
         pads = [0, 0, 0, 0] if opts else [1, 1, 1, 1]
+        if sizes and sizes[0].type == "KERNEL":
+            k = ints_of(sizes[0], self.d, "zeropad window", skip=1, hi=99)
+            if len(k) != 1 or opts:
+                self.d.error("zeropad k3 takes one square window and no options", span_of(t))
+            return ir.ZeroPadding2D, {"pads": (0, 0, 0, 0), "correct": k[0]}
         if sizes:
             dims = ints_of(sizes[0], self.d, "zeropad size", lo=0)
             if len(dims) > 2:
@@ -191,7 +196,7 @@ class LayerLowering:
         for op in t.children:
             if op.data == "flip":
                 mode = str(op.children[0].children[0]) if op.children else "horizontal_and_vertical"
-                self.layers.append((None, {"mode": mode}, ir.RandomFlip, span_of(op)))
+                self._add_layer(None, {"mode": mode}, ir.RandomFlip, span_of(op))
             else:
                 word = str(op.children[0].children[0])
                 tok = op.children[1]
@@ -208,6 +213,6 @@ class LayerLowering:
                     "contrast": ir.RandomContrast,
                     "translate": ir.RandomTranslation,
                 }[word]
-                self.layers.append((None, {"factor": factor}, cls, span_of(op)))
+                self._add_layer(None, {"factor": factor}, cls, span_of(op))
 
     # ---- base and freezing -------------------------------------------------------

@@ -6,6 +6,7 @@ from lark import Token, Tree
 
 from specdsl import ir
 from specdsl.diagnostics import did_you_mean
+from specdsl.ir.graph import is_graph, keras_order, resolved_inputs
 from specdsl.ir.vocab import (
     CHECKPOINT_MONITORS,
     LOSSES,
@@ -41,11 +42,11 @@ class TrainingLowering:
         weights = opts.get("weights")
         if weights == "none":
             weights = None
-        inner = (ir.InputLayer(name="input_layer", shape=zoo.input_shape or ()),) + tuple(
+        inner = (ir.InputLayer(name="input_layer", shape=zoo.input_shape or ()),) + _as_keras_lists(
             zoo.layers
         )
         fields = {"arch": arch, "weights": weights, "layers": inner}
-        self.layers.append((opts.get("name"), fields, ir.Base, span_of(t)))
+        self._add_layer(opts.get("name"), fields, ir.Base, span_of(t))
 
     def _target(self, t: Tree, action: str) -> ir.FreezeOp:
         target = t.children[0]
@@ -149,3 +150,17 @@ class TrainingLowering:
         if any(s["name"] == name for s in self.stages):
             self.d.error(f"stage '{name}' is defined twice", span_of(t))
         self.stages.append({"name": name, "freeze": (), "span": span_of(t)})
+
+
+def _as_keras_lists(layers: tuple) -> tuple:
+    """A base's layers in the order of Keras's ``conv_base.layers``: a chain as written; a
+    graph (ResNet50) in Keras's order, each layer naming what it reads (the order changes, so
+    "the layer above" would no longer mean the same)."""
+    if not is_graph(layers):
+        return tuple(layers)
+    reads = resolved_inputs(layers)
+    by_name = {layer.name: (layer, r) for layer, r in zip(layers, reads, strict=True)}
+    order = keras_order([layer.name for layer in layers], reads)
+    return tuple(
+        by_name[n][0].model_copy(update={"inputs": by_name[n][1]}) for n in order if n in by_name
+    )

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from specdsl import ir
 from specdsl.diagnostics import Diagnostic, Diagnostics, SpecError
+from specdsl.syntax.blocks import Taken, take_blocks
 from specdsl.syntax.errors import diagnose_statement, statement_chunks
 from specdsl.syntax.grammar import parse_slice
 from specdsl.syntax.lower import Lowerer
@@ -237,20 +238,26 @@ def parse_with_diagnostics(
         text = text[len(BOM) :]
     diags = Diagnostics()
     with no_gc():
-        tree, errors, failed = parse_statements(text)
+        rest, taken = take_blocks(text)  # block bodies and loops are lowered from templates
+        tree, errors, failed = parse_statements(rest)
         diags.extend(errors)
-        result = _lower(tree, diags, failed, text, file, name)
+        result = _lower(tree, diags, failed, taken, file, name)
         del tree  # freed while the collector is off, so that it never walks the tree
     return result
 
 
 def _lower(
-    tree: Tree, diags: Diagnostics, failed: bool, text: str, file: str | None, name: str | None
+    tree: Tree,
+    diags: Diagnostics,
+    failed: bool,
+    taken: Taken,
+    file: str | None,
+    name: str | None,
 ) -> tuple[ir.ModelSpec | None, Diagnostics]:
     default = name or (Path(file).stem if file else "model")
     default = default if default.isidentifier() else "model"
     try:
-        spec = Lowerer(diags, default, load_zoo_spec).lower(tree)
+        spec = Lowerer(diags, default, load_zoo_spec, taken).lower(tree)
     except ValidationError as e:  # a value no check caught: still a diagnostic, not a traceback
         first = e.errors()[0]
         where = ".".join(str(x) for x in first["loc"])

@@ -1,0 +1,60 @@
+"""Graph facts over IR layers: what each layer reads, and Keras's order of a graph's layers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from specdsl.ir.layers import INPUT
+
+
+def resolved_inputs(layers: Sequence) -> list[tuple[str, ...]]:
+    """What each layer reads: the names it gives, else the layer before it (else the input)."""
+    out = []
+    prev = INPUT
+    for layer in layers:
+        out.append(tuple(layer.inputs) or (prev,))
+        prev = layer.name
+    return out
+
+
+def is_graph(layers: Sequence) -> bool:
+    return any(layer.inputs for layer in layers)
+
+
+def keras_order(names: Sequence[str], reads: Sequence[tuple[str, ...]]) -> list[str]:
+    """The names in the order of a Keras functional model's ``.layers`` built on them, the
+    input (:data:`INPUT`) first, the last name being the output.
+
+    Keras (``keras/src/ops/function.py``, ``map_graph``) walks depth-first from the output,
+    numbering each layer when first reached, gives every layer a depth (its longest path to
+    the output), and lists the layers by decreasing depth, ties in the order they were
+    reached. Layers that do not lead to the output are not in the model. Written here, not
+    asked of Keras, because the checks and every target need the order without TensorFlow.
+    """
+    inputs_of = dict(zip(names, reads, strict=True))
+    inputs_of.setdefault(INPUT, ())
+    if not names:
+        return [INPUT]
+    index: dict[str, int] = {}
+    post: list[str] = []
+    done: set[str] = set()
+    stack = [(names[-1], iter(inputs_of[names[-1]]))]
+    index[names[-1]] = 0
+    while stack:  # iterative depth-first walk: deep models do not hit the recursion limit
+        node, pending = stack[-1]
+        nxt = next(pending, None)
+        if nxt is None:
+            stack.pop()
+            done.add(node)
+            post.append(node)
+            continue
+        if nxt in done or any(nxt == n for n, _ in stack):
+            continue
+        index.setdefault(nxt, len(index))
+        stack.append((nxt, iter(inputs_of.get(nxt, ()))))
+    depth: dict[str, int] = {}
+    for node in reversed(post):
+        d = depth.setdefault(node, 0)
+        for parent in inputs_of.get(node, ()):
+            depth[parent] = max(d + 1, depth.get(parent, 0))
+    return sorted(post, key=lambda n: (-depth[n], index[n]))
