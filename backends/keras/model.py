@@ -98,7 +98,7 @@ def _base_builder(info: LayerInfo) -> list[str]:
     current = ir.INPUT
     kept = _base_kept(info)
     var_of = {ir.INPUT: "inputs"}
-    for child in info.children:
+    for child in [*info.children[:1], *info.code_order()]:
         func, args = EMIT.lookup(child.layer)(child.layer, child)
         if isinstance(child.layer, ir.InputLayer):
             lines += call_line(INDENT, "inputs = ", func, args)
@@ -117,7 +117,7 @@ def _base_builder(info: LayerInfo) -> list[str]:
 def _base_kept(info: LayerInfo) -> dict[str, str]:
     """In a base that is a graph: layer name -> variable, for each output read after x has
     moved on (as :func:`_kept_variables` for the model)."""
-    children = [c for c in info.children if not isinstance(c.layer, ir.InputLayer)]
+    children = info.code_order()
     named = {
         s
         for j, c in enumerate(children)

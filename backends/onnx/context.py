@@ -80,6 +80,12 @@ class GraphContext:
         """Make the output of ``inputs[0]`` the current value."""
         self.value, self.layout, self.rank = self._outputs[inputs[0]]
 
+    def saved(self, layer: str) -> tuple[str, str, int]:
+        return self._outputs[layer]
+
+    def restore(self, layer: str, saved: tuple[str, str, int]) -> None:
+        self._outputs[layer] = saved
+
     def gather(self, inputs: tuple[str, ...], layer: str) -> list[str]:
         """The outputs of ``inputs`` in the current value's layout (a merge's operands)."""
         layout, rank = self.layout, self.rank

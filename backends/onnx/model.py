@@ -40,6 +40,17 @@ IR_VERSION = 8  # the IR version that goes with opset 17 (ONNX Runtime >= 1.12 r
 INPUT = "images"
 
 
+def _base(ctx: GraphContext, info, source: str | None) -> None:
+    """A base's own layers, each reading what it names (ir.INPUT: the base's input)."""
+    model_input = ctx.saved(ir.INPUT)
+    ctx.leave(ir.INPUT)  # inside the base, 'input' is the base's input
+    for leaf in info.code_order():
+        ctx.enter(leaf.inputs[:1] or (ir.INPUT,))
+        CONVERT.lookup(leaf.layer, source)(ctx, leaf)
+        ctx.leave(leaf.name)
+    ctx.restore(ir.INPUT, model_input)
+
+
 def build_model(analysis: Analysis, tensors: dict[str, np.ndarray]) -> onnx.ModelProto:
     """The inference graph of the model with these canonical weights."""
     from specdsl.weights.checkpoint import validate
@@ -56,8 +67,10 @@ def build_model(analysis: Analysis, tensors: dict[str, np.ndarray]) -> onnx.Mode
     ctx.leave(ir.INPUT)
     for info in analysis.layers:
         ctx.enter(info.inputs[:1] or (ir.INPUT,))
-        for leaf in info.children or [info]:  # a base: its own layers, one after another
-            CONVERT.lookup(leaf.layer, analysis.spec.source)(ctx, leaf)
+        if info.children:
+            _base(ctx, info, analysis.spec.source)
+        else:
+            CONVERT.lookup(info.layer, analysis.spec.source)(ctx, info)
         ctx.leave(info.name)
     ctx.enter((analysis.layers[-1].name,) if analysis.layers else (ir.INPUT,))
     ctx.to_layout("NHWC", "output")

@@ -152,9 +152,27 @@ def _method(name: str, doc: str, lines: list[str], result: str = "x") -> list[st
 
 def _base_class(info: LayerInfo, cls: str, names: dict[str, str]) -> tuple[list, Body]:
     body = Body()
-    for child in info.children:
+    children = info.code_order()
+    # In a base that is a graph (ResNet50), an output read after x has moved on is kept in a
+    # variable named like its module, as the model's forward keeps them.
+    kept = {s for j, c in enumerate(children) for s in c.inputs if j and children[j - 1].name != s}
+    if ir.INPUT in kept:
+        body.forward.append("inputs = x")
+    var_of = {ir.INPUT: "inputs"}
+    current = ir.INPUT
+    for child in [*info.children[:1], *children]:
         attr = names[child.name].split(".", 1)[1] if child.kind != "input" else child.name
-        body.add(_emit(child, attr), child)
+        if child.kind == "input":
+            body.add(_emit(child, attr), child)
+            continue
+        sources = tuple("x" if s == current else var_of[s] for s in child.inputs)
+        if not ir.kind_of(child.layer).merge and sources and sources[0] != "x":
+            body.forward.append(f"x = {sources[0]}")  # a branch: this layer reads another
+        body.add(_emit(child, attr, sources=sources), child)
+        current = child.name
+        if child.name in kept:
+            var_of[child.name] = attr
+            body.forward.append(f"{attr} = x")
     lines = [
         f"class {cls}(nn.Module):",
         f'    """The {info.layer.arch} base (Keras\'s conv_base), its layers named as in Keras."""',

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from specdsl import ir
 from specdsl.check.shapes import Geometry, Shape, Weight
 from specdsl.diagnostics import Diagnostics
+from specdsl.ir.graph import reading_order
 from specdsl.ir.vocab import PROBABILITY_ACTIVATIONS
 
 
@@ -57,6 +58,17 @@ class LayerInfo:
     @property
     def total_macs(self) -> int:
         return sum(c.macs for c in self.children) if self.children else self.macs
+
+    def code_order(self) -> list[LayerInfo]:
+        """A base's own layers without its input entry, in the order code writes them: as
+        listed for a chain; for a graph (ResNet50), each block's main path, then its
+        shortcut (:func:`specdsl.ir.graph.reading_order`), not Keras's order of ``.layers``."""
+        kids = [c for c in self.children if c.kind != "input"]
+        if not any(c.layer.inputs for c in kids):
+            return kids
+        by_name = {c.name: c for c in kids}
+        order = reading_order([c.name for c in kids], [c.inputs for c in kids])
+        return [by_name[n] for n in order]
 
     @property
     def activation_size(self) -> int:

@@ -58,3 +58,31 @@ def keras_order(names: Sequence[str], reads: Sequence[tuple[str, ...]]) -> list[
         for parent in inputs_of.get(node, ()):
             depth[parent] = max(d + 1, depth.get(parent, 0))
     return sorted(post, key=lambda n: (-depth[n], index[n]))
+
+
+def reading_order(names: Sequence[str], reads: Sequence[tuple[str, ...]]) -> list[str]:
+    """An order to write a graph's layers in code: each layer after what it reads, and the
+    layer that reads the one just written next where there is one, so a block's main path
+    reads as a chain and its shortcut comes after it (as torchvision's resnet.py writes it).
+    Ties go by the order given. Code written from Keras's order of ``.layers`` (by depth)
+    would interleave the two paths line by line."""
+    position = {n: i for i, n in enumerate(names)}
+    need = {n: {s for s in r if s in position} for n, r in zip(names, reads, strict=True)}
+    readers: dict[str, list[str]] = {}
+    for n, r in zip(names, reads, strict=True):
+        for s in r:
+            readers.setdefault(s, []).append(n)
+    ready = sorted((n for n in names if not need[n]), key=position.__getitem__)
+    out: list[str] = []
+    while ready:
+        last = out[-1] if out else INPUT
+        follow = [n for n in ready if last in dict.fromkeys(reads[position[n]])]
+        pick = follow[0] if follow else ready[0]
+        ready.remove(pick)
+        out.append(pick)
+        for reader in readers.get(pick, ()):
+            need[reader].discard(pick)
+            if not need[reader] and reader not in out and reader not in ready:
+                ready.append(reader)
+        ready.sort(key=position.__getitem__)
+    return out

@@ -82,3 +82,28 @@ def test_the_zoo_specs_are_short_and_written_with_blocks():
     for arch in APPS:
         lines = [x for x in zoo_path(arch).read_text().splitlines() if x and not x.startswith("#")]
         assert len(lines) <= 80, arch
+
+
+@pytest.mark.parametrize("arch", sorted(APPS))
+@pytest.mark.parametrize("suffix", [".weights.h5", ".h5"])
+def test_weights_keras_saved_map_by_name_into_the_graph_base(arch, suffix, tmp_path):
+    from specdsl.backends.keras.weights import read_keras_weights
+
+    theirs = _theirs(arch, 64)
+    rng = np.random.default_rng(3)
+    for layer in theirs.layers:  # every weight random, batch-norm statistics included
+        layer.set_weights([rng.normal(0, 0.1, w.shape).astype("float32") for w in layer.weights])
+    path = tmp_path / f"{arch}{suffix}"
+    if suffix == ".h5":
+        theirs.save(path)  # the legacy whole-model HDF5 file (Keras warns that it is legacy)
+    else:
+        theirs.save_weights(path)
+    a = loads(f"input 64x64x3\nbase {arch} weights={path}\ngap\n")
+    got = read_keras_weights(path, a, scope=arch)
+    slots = {c.name: [w.name for w in c.weights] for c in a.base.children}
+    n = 0
+    for layer in theirs.layers:
+        for slot, value in zip(slots[layer.name], layer.get_weights(), strict=True):
+            np.testing.assert_array_equal(got[f"{layer.name}/{slot}"], value)
+            n += 1
+    assert n == len(got) == len(theirs.weights)

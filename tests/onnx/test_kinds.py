@@ -91,6 +91,20 @@ SPECS = {
         b: dense 8 tanh from feat
         concat a, b
         dense 3 softmax""",
+    # graph bases (Keras's order of conv_base.layers differs from the written one) and blocks
+    "base_resnet50": "input 32x32x3; preprocess caffe; base resnet50; gap; dense 3",
+    "base_mobilenet_v2": "input 35x35x3; preprocess tf; base mobilenet_v2; gap; dense 3",
+    "blocks": """input 12x12x3
+        rescale 1/255
+        block res(name, f, s=1):
+          {name}_a: conv {f} k3 s{s} same relu
+          {name}_b: conv {f} k3 same
+          {name}_skip: conv {f} k1 s{s} from {in}
+          {name}_add: add {name}_b, {name}_skip
+        end
+        for i in 1..2: res(r{i}, {4*i}, s={i})
+        gap
+        dense 3 softmax""",
     "preprocess_tf": "input 12x12x3; preprocess tf; conv 4 k3 relu; gap; dense 3 softmax",
     "preprocess_torch": "input 12x12x3; preprocess torch; conv 4 k3 relu; gmp; dense 3 softmax",
     "preprocess_caffe": "input 12x12x3; preprocess caffe; conv 4 k3 relu; flatten; dense 1 sigmoid",
