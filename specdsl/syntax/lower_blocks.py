@@ -24,7 +24,14 @@ from specdsl.syntax.tokens import span_of
 
 IN = "in"  # the placeholder for the tensor a block is called on
 MAX_DEPTH = 16  # blocks calling blocks
-MAX_LAYERS = 200_000  # layers all calls together may produce
+MAX_STATEMENTS = 20_000  # statements all calls together may expand to (ResNet50: 160)
+
+
+class _Abort(Exception):
+    """Raised inside an expansion after its first error: the rest of the call would repeat
+    it (a block used 16 times, or called by a block called many times)."""
+
+
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -47,6 +54,7 @@ class BlockLowering:
         self.block_records: list[ir.BlockDef] = []
         self.call_records: list[ir.BlockCall] = []
         self.call_stack: list[str] = []
+        self.expanded = 0
         self.d.extend(taken.errors)
 
     # ---- definitions ---------------------------------------------------------------
@@ -102,7 +110,13 @@ class BlockLowering:
         first = len(self.layers)
         top = not self.call_stack
         span = span or span_of(t)
-        self._call(t, span)
+        if not top:
+            self._call(t, span)
+            return
+        try:
+            self._call(t, span)
+        except _Abort:
+            pass
         if top:
             written = written or self._source_of(t)
             self.call_records.append(
@@ -130,26 +144,36 @@ class BlockLowering:
                 hint=did_you_mean(name, self.block_defs),
                 expected="a block defined above: " + (", ".join(self.block_defs) or "none yet"),
             )
+            self._stop()
             return
         if name in self.call_stack:
             self.d.error(
                 f"block '{name}' calls itself (through {' -> '.join(self.call_stack)})", span
             )
+            self._stop()
             return
         if len(self.call_stack) >= MAX_DEPTH:
             self.d.error(f"blocks call blocks more than {MAX_DEPTH} deep", span)
+            self._stop()
             return
         values = self._bind(block, args, span)
         if values is None:
+            self._stop()
             return
         values[IN] = self.layers[-1][0] if self.layers else ir.INPUT
         self.call_stack.append(name)
         try:
             for piece in block.body:
-                if len(self.layers) > MAX_LAYERS:
-                    self.d.error(f"the blocks give more than {MAX_LAYERS:,} layers", span)
-                    return
+                self.expanded += 1
+                if self.expanded > MAX_STATEMENTS:
+                    self.d.error(
+                        f"the block calls expand to more than {MAX_STATEMENTS:,} statements", span
+                    )
+                    raise _Abort
+                errors = len(self.d.errors)
                 self._expand(block, piece, values, span)
+                if len(self.d.errors) > errors:
+                    self._stop()
         finally:
             self.call_stack.pop()
 
@@ -220,20 +244,29 @@ class BlockLowering:
             )
             return
         before = len(self.d.items)
-        for stmt in tree.children:
-            if not isinstance(stmt, Tree):
-                continue
-            stmt = _placed(stmt, span)
-            if stmt.data == "layer_stmt":
-                self.s_layer_stmt(stmt)
-            elif stmt.data == "call_stmt":
-                self.s_call_stmt(stmt, span)
-            else:
-                self.d.error(f"{where}: a block holds layers and block calls, not '{text}'", span)
-        for k in range(before, len(self.d.items)):  # say where the statement came from
-            d = self.d.items[k]
-            if not d.message.startswith("in block"):
-                self.d.items[k] = dataclasses.replace(d, message=f"{where}: {d.message}")
+        try:
+            for stmt in tree.children:
+                if not isinstance(stmt, Tree):
+                    continue
+                stmt = _placed(stmt, span)
+                if stmt.data == "layer_stmt":
+                    self.s_layer_stmt(stmt)
+                elif stmt.data == "call_stmt":
+                    self.s_call_stmt(stmt, span)
+                else:
+                    self.d.error(
+                        f"{where}: a block holds layers and block calls, not '{text}'", span
+                    )
+        finally:
+            for k in range(before, len(self.d.items)):  # say where the statement came from
+                d = self.d.items[k]
+                if not d.message.startswith("in block"):
+                    self.d.items[k] = dataclasses.replace(d, message=f"{where}: {d.message}")
+
+    def _stop(self) -> None:
+        """After an error inside a call: abandon the top-level call it belongs to."""
+        if self.call_stack:
+            raise _Abort
 
     # ---- loops -----------------------------------------------------------------------
     def s_loop(self, piece: Piece) -> None:
@@ -247,9 +280,6 @@ class BlockLowering:
             return
         first = len(self.layers)
         for i in range(a, b + 1):
-            if len(self.layers) > MAX_LAYERS:
-                self.d.error(f"the blocks give more than {MAX_LAYERS:,} layers", piece.span)
-                return
             try:
                 text = fill(call, {var: str(i)})
             except TemplateError as e:
@@ -269,7 +299,10 @@ class BlockLowering:
                 )
                 return
             errors = len(self.d.errors)
-            self._call(_placed(stmt, piece.span), piece.span)
+            try:
+                self._call(_placed(stmt, piece.span), piece.span)
+            except _Abort:
+                break
             if len(self.d.errors) > errors:
                 break  # the same mistake in every round: say it once
         written = _SPACES.sub(" ", piece.text)
