@@ -73,6 +73,15 @@ DATA = [  # snippets/data_loading.py
     "limited_view",
     "fit_inputs",
 ]
+LOGS = [  # snippets/logs.py
+    "Board",
+    "open_board",
+    "board_run",
+    "log_spec",
+    "log_images",
+    "preview_files",
+    "TensorBoardLog",
+]
 RESULTS = ["float32_output", "write_atomic", "save_history", "plot_curves"]  # snippets/run.py
 
 
@@ -100,6 +109,7 @@ def train_source(analysis: Analysis) -> str:
         *_constants(analysis),
         *pick("keras", "data_loading", ["COLOR_MODES", "LABEL_MODES"]),
         *pick("keras", "training", ["LAST"]),
+        *pick("keras", "logs", ["TENSORBOARD", "PREVIEW"]),
         *pick("keras", "run", ["PRECISIONS"]),
     ]
     stage = "\n\n\n".join([*pick("keras", "training", ["Stage"]), _stages(analysis)])
@@ -117,6 +127,8 @@ def train_source(analysis: Analysis) -> str:
     chunks += [
         _banner("the last checkpoint: what --resume goes on from"),
         *pick("keras", "training", CHECKPOINT),
+        _banner("run logs: TensorBoard"),
+        *pick("keras", "logs", LOGS),
         _banner("training"),
         *pick("keras", "training", ["BestCheckpoint", "EpochTimer", "count_params"]),
         *pick("keras", "training", ["make_optimizer", "run_stages"]),
@@ -147,9 +159,10 @@ def _header(analysis: Analysis) -> list[str]:
         "",
         "DIR is an image folder like the lecture's (train/, validation/, test/, one subfolder per",
         "class) or a folder of MNIST idx files. The run folder gets the best checkpoint,",
-        "history.json, curves.png and model.safetensors (specdsl's backend-neutral weights), and",
-        "after every epoch last.npz (weights, optimizer state, epoch, history, random state):",
-        "what --resume goes on from.",
+        "history.json, curves.png, model.safetensors (specdsl's backend-neutral weights) and",
+        "tensorboard/ (TensorBoard's event files: tensorboard --logdir RUN_DIR), and after every",
+        "epoch last.npz (weights, optimizer state, epoch, history, random state): what --resume",
+        "goes on from.",
         '"""',
     ]
 

@@ -44,6 +44,7 @@ LOOP = [  # snippets/training.py
     "save_last",
     "fit_stage",
 ]
+LOGS = ["Board", "open_board", "board_run", "log_spec", "log_images", "log_epoch"]
 RUN = [  # snippets/run.py
     "parse_args",
     "keep_freed_memory",
@@ -65,6 +66,7 @@ IMPORTS = [
     ("import os", "os."),
     ("import sys", "sys."),
     ("import time", "time."),
+    ("import types", "types."),
     ("from pathlib import Path", "Path("),
     ("from typing import NamedTuple", "NamedTuple"),
     ("", ""),
@@ -226,6 +228,7 @@ def train_source(analysis: Analysis) -> str:
         *pick("pytorch", "run", [builder], rename={builder: "build_model"}),
         *pick("pytorch", "training", [inputs], rename={inputs: "training_inputs"}),
         *pick("pytorch", "training", loop),
+        *pick("pytorch", "logs", LOGS),
         *pick("pytorch", "run", run),
         'if __name__ == "__main__":\n    sys.exit(main())',
     ]
@@ -245,6 +248,7 @@ def train_source(analysis: Analysis) -> str:
         + ("  # run the frozen base once, train the head on its features" if features else ""),
         f"BASE = {json.dumps(module_names(analysis)[base.name]) if base else None}",
         f'PRECISION = "{t.precision}"  # float32, or mixed: bfloat16/float16 compute',
+        *pick("pytorch", "logs", ["TENSORBOARD", "PREVIEW"]),
     ]
     if base is not None:
         constants += [
@@ -307,10 +311,11 @@ def _docstring(analysis: Analysis, from_logits: bool) -> str:
             "",
             "DIR is an image folder like the lecture's (train/, validation/, test/, one subfolder",
             "per class) or a folder of MNIST idx files. The run folder gets model.pt (the best",
-            "weights), model.safetensors (specdsl's backend-neutral checkpoint), history.json and",
-            "curves.png, and after every epoch last.pt (weights, optimizer, epoch, history, random",
-            "state: what --resume goes on from); under torchrun only rank 0 writes. The loss is",
-            "computed "
+            "weights), model.safetensors (specdsl's backend-neutral checkpoint), history.json,",
+            "curves.png and tensorboard/ (event files: tensorboard --logdir RUN_DIR), and after",
+            "every epoch last.pt (weights, optimizer, epoch, history, random state: what --resume",
+            "goes on from); under torchrun only rank 0 writes.",
+            "The loss is computed "
             + (
                 "on the logits of the final activation, as a compiled Keras model does."
                 if from_logits

@@ -51,7 +51,7 @@ def test_fit_learns_on_real_images(shared_data, tmp_path):
     names = {p.name for p in run.iterdir()}
     assert names == PACKAGE | {
         "tshirt_small.spec", "best.weights.h5", "history.json", "curves.png", "model.safetensors",
-        "last.npz",
+        "last.npz", "tensorboard",
     }  # fmt: skip
     record = json.loads((run / "history.json").read_text())
     assert record["stage"] == ["train"] * 3

@@ -20,7 +20,12 @@ NUM_CLASSES = 10
 LOSS = "sparse_categorical_crossentropy"
 MONITOR = "val_loss"
 SCALE_INPUTS = True
+PREVIEW = 8
 TrainError = Exception
+
+
+def preview_files(items, count: int):
+    return None
 
 
 COLOR_MODES = {1: "grayscale", 3: "rgb", 4: "rgba"}
@@ -29,11 +34,14 @@ LABEL_MODES = {"binary_crossentropy": "binary", "categorical_crossentropy": "cat
 
 @dataclass
 class Data:
-    """Each split: a tf.data dataset (image folder) or a pair of arrays (MNIST); or None."""
+    """Each split: a tf.data dataset (image folder) or a pair of arrays (MNIST); or None.
+
+    ``preview``: a few training images as arrays (N, H, W, C), shown in TensorBoard."""
 
     train: object
     validation: object | None
     test: object | None
+    preview: object | None = None
 
 
 def load_data(folder: Path, batch_size: int, limit: int | None, seed: int, workdir: Path):
@@ -65,6 +73,7 @@ def load_mnist_arrays(folder: Path, limit: int | None) -> Data:
         (train_images[:limit], train_labels[:limit]),
         validation,
         (test_images[:limit], test_labels[:limit]),
+        train_images[:PREVIEW],
     )
 
 
@@ -95,7 +104,9 @@ def load_image_folder(folder: Path, batch_size, limit, seed, workdir: Path) -> D
             data = data.map(lambda images, labels: (images / 255, labels))
         return data
 
-    return Data(dataset("train", True), dataset("validation", False), dataset("test", False))
+    preview = preview_files(found.splits["train"], PREVIEW) if "train" in found.splits else None
+    splits = [dataset("train", True), dataset("validation", False), dataset("test", False)]
+    return Data(*splits, preview)
 
 
 def limited_view(found, limit: int, workdir: Path) -> Path:

@@ -49,8 +49,20 @@ def start_run(args) -> dict | None:
     return None
 
 
-def train(model, data, args, run_dir: Path, saved):
+def train(model, data, args, run_dir: Path, saved, board):
     return {}
+
+
+def open_board(run_dir: Path, chief: bool = True):
+    return None
+
+
+def log_spec(board, analysis) -> None:
+    pass
+
+
+def log_images(board, model, images, seed: int) -> None:
+    pass
 
 
 class TrainError(Exception):
@@ -170,7 +182,13 @@ def main__plain(argv=None) -> int:
         keras.mixed_precision.set_global_policy(args.precision)  # float32 weights always
         model = build_model()
         float32_output(model)
-        record = train(model, data, args, run_dir, saved)
+        board = open_board(run_dir)  # TensorBoard's event files, or None
+        if saved is None:  # a resumed run has them already
+            log_spec(board, analysis)
+            log_images(board, model, data.preview, args.seed)
+        record = train(model, data, args, run_dir, saved, board)
+        if board is not None:
+            board.close()
     save_history(run_dir / "history.json", record)
     plot_curves(run_dir / "curves.png", record["history"], record["stage"])
     checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)
@@ -199,7 +217,13 @@ def main__base(argv=None) -> int:
         float32_output(model)
         if weights is not None:
             set_weights(model, analysis, weights, strict=False)
-        record = train(model, data, args, run_dir, saved)
+        board = open_board(run_dir)  # TensorBoard's event files, or None
+        if saved is None:  # a resumed run has them already
+            log_spec(board, analysis)
+            log_images(board, model, data.preview, args.seed)
+        record = train(model, data, args, run_dir, saved, board)
+        if board is not None:
+            board.close()
     save_history(run_dir / "history.json", record)
     plot_curves(run_dir / "curves.png", record["history"], record["stage"])
     checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)

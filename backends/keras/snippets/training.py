@@ -25,6 +25,7 @@ BASE = "vgg16"
 STAGES = []
 TrainError = Exception
 Data = object
+TensorBoardLog = keras.callbacks.Callback
 
 
 def fit_inputs(split, batch_size: int) -> dict:
@@ -204,12 +205,13 @@ def make_optimizer(stage: Stage):
     return OPTIMIZERS[stage.optimizer](learning_rate=stage.learning_rate)
 
 
-def run_stages(model, net, train, validation, args, run_dir: Path, saved) -> dict:
+def run_stages(model, net, train, validation, args, run_dir: Path, saved, board) -> dict:
     """Train ``net`` stage by stage; stage 2+ starts from the previous stage's best weights.
 
     ``model`` is the whole model (its flags and counts); ``net`` is what is fitted: the
     model itself, or the head on stored features. ``saved`` is last.npz's content when the
-    run is resumed: finished stages and epochs are skipped. Returns the record for history.json.
+    run is resumed: finished stages and epochs are skipped; ``board`` (or None) gets each
+    epoch's logs for TensorBoard. Returns the record for history.json.
     """
     record: dict = {"history": {}, "stage": [], "epoch_seconds": [], "epoch_cpu_seconds": []}
     position = {"stage": 0, "epoch": 0, "best": None}
@@ -241,13 +243,14 @@ def run_stages(model, net, train, validation, args, run_dir: Path, saved) -> dic
                 keeper.best = position["best"]
             print(f"Resuming stage {stage.name} after epoch {start}")
         last = LastCheckpoint(run_dir, record, index, timer, keeper, args)
+        logs = [TensorBoardLog(board, record, stage.name)] if board is not None else []
         net.fit(
             **fit_inputs(train, args.batch_size),
             shuffle=isinstance(train, tuple),
             validation_data=validation,
             epochs=epochs,
             initial_epoch=start,
-            callbacks=[timer, *([keeper] if keeper else []), last],
+            callbacks=[timer, *([keeper] if keeper else []), last, *logs],
         )
     if best is not None and best.exists():
         net.load_weights(best)  # evaluate the best model, as in Listing 8.13
@@ -285,19 +288,19 @@ def extract_features(extractor, split, batch_size: int):
     return np.concatenate(features), np.concatenate(labels)
 
 
-def train__features(model, data: Data, args, run_dir: Path, saved):
+def train__features(model, data: Data, args, run_dir: Path, saved, board):
     """Feature extraction (Listings 8.19-8.21): the head trains on stored base features."""
     extractor, head = split_at_base(model)
     print("Extracting features with the frozen base (train, validation, test)")
     train_features = extract_features(extractor, data.train, args.batch_size)
     validation = extract_features(extractor, data.validation, args.batch_size)
     test = extract_features(extractor, data.test, args.batch_size)
-    record = run_stages(model, head, train_features, validation, args, run_dir, saved)
+    record = run_stages(model, head, train_features, validation, args, run_dir, saved, board)
     return record | {"test": evaluate(head, test, args.batch_size)}
 
 
-def train__fit(model, data: Data, args, run_dir: Path, saved):
-    record = run_stages(model, model, data.train, data.validation, args, run_dir, saved)
+def train__fit(model, data: Data, args, run_dir: Path, saved, board):
+    record = run_stages(model, model, data.train, data.validation, args, run_dir, saved, board)
     return record | {"test": evaluate(model, data.test, args.batch_size)}
 
 

@@ -51,8 +51,16 @@ def training_inputs(model, datasets, args, env):
     return datasets, "logits"
 
 
-def fit_stage(model, index, part, loaders, args, env, run_dir, record):
+def fit_stage(model, index, part, loaders, args, env, run_dir, record, board=None):
     return None
+
+
+def open_board(run_dir, chief, log):
+    return None
+
+
+def log_spec(board, analysis):
+    pass
 
 
 def evaluate(net, loader, device, channels_last=False, amp=None):
@@ -242,6 +250,9 @@ def run(args, env):
     run_dir.mkdir(parents=True, exist_ok=True)
     if args.overwrite:
         (run_dir / "last.pt").unlink(missing_ok=True)
+    board = open_board(run_dir, rank == 0, log)  # TensorBoard's event files, or None
+    if not args.resume:  # a resumed run has them already
+        log_spec(board, analysis)
     log(", ".join(f"{k}: {len(v)} examples" for k, v in datasets.items()))
     datasets, part = training_inputs(model, datasets, args, env)
     batch = max(1, args.batch_size // world)
@@ -263,7 +274,9 @@ def run(args, env):
             log(f"Stage '{stage.name}' starts from the best weights of '{STAGES[i - 1].name}'")
             state = torch.load(run_dir / "model.pt", map_location=device, weights_only=True)
             model.load_state_dict(state)
-        fit_stage(model, i, part, loaders, args, env, run_dir, record)
+        fit_stage(model, i, part, loaders, args, env, run_dir, record, board)
+    if board is not None:
+        board.close()
     test = None
     if "test" in loaders:
         state = torch.load(run_dir / "model.pt", map_location=device, weights_only=True)

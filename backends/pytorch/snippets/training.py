@@ -40,6 +40,14 @@ def count_correct(out, y):
     return out.sum()
 
 
+def log_images(board, x):
+    pass
+
+
+def log_epoch(board, stage, step, logs, lr):
+    pass
+
+
 class Stage(NamedTuple):
     """One call of Keras's fit: its epochs, its optimizer, the modules it keeps frozen."""
 
@@ -129,11 +137,16 @@ def autocast_dtype(precision, device):
     return torch.bfloat16
 
 
-def train_epoch(net, optimizer, loader, device, progress, channels_last, amp=None, scaler=None):
-    """One epoch; ``amp`` is autocast's dtype (None: float32), ``scaler`` float16's GradScaler."""
+def train_epoch(
+    net, optimizer, loader, device, progress, channels_last, amp=None, scaler=None, peek=None
+):
+    """One epoch; ``amp`` is autocast's dtype (None: float32), ``scaler`` float16's GradScaler;
+    ``peek`` (or None) is shown the first batch's inputs."""
     net.train()
     totals = torch.zeros(3, dtype=torch.float64, device=device)
     for step, (x, y) in enumerate(loader, 1):
+        if peek is not None and step == 1:
+            peek(x)
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if channels_last and x.dim() == 4:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -208,9 +221,10 @@ def save_last(record, model, optimizer, run_dir):
     save_atomic(state | {"rng": rng}, run_dir / "last.pt")
 
 
-def fit_stage(model, index, part, loaders, args, env, run_dir, record):
+def fit_stage(model, index, part, loaders, args, env, run_dir, record, board=None):
     """Keras's fit for STAGES[index]: epochs, validation, best checkpoint (model.pt), and after
-    every epoch last.pt; ``record`` is the run so far (resumed inside this stage or not)."""
+    every epoch last.pt; ``record`` is the run so far (resumed inside this stage or not);
+    ``board`` (rank 0's TensorBoard writers, or None) gets each epoch's logs."""
     rank, world, device, log = env
     stage = STAGES[index]
     set_frozen(model, stage.frozen)
@@ -241,8 +255,11 @@ def fit_stage(model, index, part, loaders, args, env, run_dir, record):
         begin, cpu_begin = time.perf_counter(), time.process_time()
         loaders["train"].set_epoch(epoch)
         progress = Progress(len(loaders["train"]), enabled=rank == 0)
+        first = board is not None and part == "logits" and not record["stages"]
+        peek = (lambda x: log_images(board, x)) if first else None
+        train = loaders["train"]
         logs = train_epoch(
-            net, optimizer, loaders["train"], device, progress, args.channels_last, amp, scaler
+            net, optimizer, train, device, progress, args.channels_last, amp, scaler, peek
         )
         if "validation" in loaders:
             val = evaluate(objective, loaders["validation"], device, args.channels_last, amp)
@@ -263,6 +280,9 @@ def fit_stage(model, index, part, loaders, args, env, run_dir, record):
         record["stages"].append(stage.name)
         if rank == 0:
             save_last(record, model, optimizer, run_dir)
+        if board is not None:
+            lr = optimizer.param_groups[0]["lr"]
+            log_epoch(board, stage.name, len(record["stages"]), logs, lr)
     if world > 1:
         dist.barrier()
 

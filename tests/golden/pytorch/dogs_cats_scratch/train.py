@@ -8,10 +8,11 @@ spec: dogs_cats_scratch.spec  spec_hash: b0ee70617d6f00a9
 
 DIR is an image folder like the lecture's (train/, validation/, test/, one subfolder
 per class) or a folder of MNIST idx files. The run folder gets model.pt (the best
-weights), model.safetensors (specdsl's backend-neutral checkpoint), history.json and
-curves.png, and after every epoch last.pt (weights, optimizer, epoch, history, random
-state: what --resume goes on from); under torchrun only rank 0 writes. The loss is
-computed on the logits of the final activation, as a compiled Keras model does.
+weights), model.safetensors (specdsl's backend-neutral checkpoint), history.json,
+curves.png and tensorboard/ (event files: tensorboard --logdir RUN_DIR), and after
+every epoch last.pt (weights, optimizer, epoch, history, random state: what --resume
+goes on from); under torchrun only rank 0 writes.
+The loss is computed on the logits of the final activation, as a compiled Keras model does.
 """
 
 import argparse
@@ -20,6 +21,7 @@ import json
 import os
 import sys
 import time
+import types
 from pathlib import Path
 from typing import NamedTuple
 
@@ -48,6 +50,8 @@ MONITOR = "val_loss"  # model.pt keeps the best epoch
 STRATEGY = "fit"
 BASE = None
 PRECISION = "float32"  # float32, or mixed: bfloat16/float16 compute
+TENSORBOARD = "tensorboard"  # the event files' folder in the run folder
+PREVIEW = 8  # training images shown in TensorBoard
 
 
 class Stage(NamedTuple):
@@ -197,11 +201,16 @@ def autocast_dtype(precision, device):
     return torch.bfloat16
 
 
-def train_epoch(net, optimizer, loader, device, progress, channels_last, amp=None, scaler=None):
-    """One epoch; ``amp`` is autocast's dtype (None: float32), ``scaler`` float16's GradScaler."""
+def train_epoch(
+    net, optimizer, loader, device, progress, channels_last, amp=None, scaler=None, peek=None
+):
+    """One epoch; ``amp`` is autocast's dtype (None: float32), ``scaler`` float16's GradScaler;
+    ``peek`` (or None) is shown the first batch's inputs."""
     net.train()
     totals = torch.zeros(3, dtype=torch.float64, device=device)
     for step, (x, y) in enumerate(loader, 1):
+        if peek is not None and step == 1:
+            peek(x)
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if channels_last and x.dim() == 4:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -276,9 +285,10 @@ def save_last(record, model, optimizer, run_dir):
     save_atomic(state | {"rng": rng}, run_dir / "last.pt")
 
 
-def fit_stage(model, index, part, loaders, args, env, run_dir, record):
+def fit_stage(model, index, part, loaders, args, env, run_dir, record, board=None):
     """Keras's fit for STAGES[index]: epochs, validation, best checkpoint (model.pt), and after
-    every epoch last.pt; ``record`` is the run so far (resumed inside this stage or not)."""
+    every epoch last.pt; ``record`` is the run so far (resumed inside this stage or not);
+    ``board`` (rank 0's TensorBoard writers, or None) gets each epoch's logs."""
     rank, world, device, log = env
     stage = STAGES[index]
     set_frozen(model, stage.frozen)
@@ -309,8 +319,11 @@ def fit_stage(model, index, part, loaders, args, env, run_dir, record):
         begin, cpu_begin = time.perf_counter(), time.process_time()
         loaders["train"].set_epoch(epoch)
         progress = Progress(len(loaders["train"]), enabled=rank == 0)
+        first = board is not None and part == "logits" and not record["stages"]
+        peek = (lambda x: log_images(board, x)) if first else None
+        train = loaders["train"]
         logs = train_epoch(
-            net, optimizer, loaders["train"], device, progress, args.channels_last, amp, scaler
+            net, optimizer, train, device, progress, args.channels_last, amp, scaler, peek
         )
         if "validation" in loaders:
             val = evaluate(objective, loaders["validation"], device, args.channels_last, amp)
@@ -331,8 +344,92 @@ def fit_stage(model, index, part, loaders, args, env, run_dir, record):
         record["stages"].append(stage.name)
         if rank == 0:
             save_last(record, model, optimizer, run_dir)
+        if board is not None:
+            lr = optimizer.param_groups[0]["lr"]
+            log_epoch(board, stage.name, len(record["stages"]), logs, lr)
     if world > 1:
         dist.barrier()
+
+
+class Board:
+    """TensorBoard writers (torch.utils.tensorboard), one per run, made when first written to."""
+
+    def __init__(self, folder, writer_class):
+        self.folder, self.writer_class, self.writers = folder, writer_class, {}
+
+    def writer(self, run):
+        if run not in self.writers:
+            self.writers[run] = self.writer_class(str(self.folder / run))
+        return self.writers[run]
+
+    def scalars(self, run, step, values):
+        for name, value in values.items():
+            self.writer(run).add_scalar(f"epoch_{name}", float(value), step)
+        self.writer(run).flush()
+
+    def text(self, run, tag, text):
+        """Monospaced: TensorBoard shows text as Markdown, and indented lines as code."""
+        block = "\n".join("    " + line for line in text.splitlines())
+        self.writer(run).add_text(tag, block, 0)
+        self.writer(run).flush()
+
+    def images(self, run, tag, images, step):
+        """``images``: (N, C, H, W) floats in [0, 1]."""
+        self.writer(run).add_images(tag, images, step, dataformats="NCHW")
+        self.writer(run).flush()
+
+    def close(self):
+        for writer in self.writers.values():
+            writer.close()
+
+
+def open_board(run_dir, chief, log):
+    """The run's TensorBoard writers (rank 0); None (said once) without tensorboard.
+
+    TensorBoard's writer imports TensorFlow when that is installed, only for its file API:
+    seconds of start-up, and TensorFlow must not share a process with torchvision. Its own
+    stand-in for TensorFlow (what ``tensorboard.compat.notf`` selects) writes local files."""
+    if not chief:
+        return None
+    sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        log("TensorBoard logs are off: tensorboard is not installed (pip install tensorboard)")
+        return None
+    return Board(Path(run_dir) / TENSORBOARD, SummaryWriter)
+
+
+def board_run(stage, split):
+    """The TensorBoard run of a stage's split: ``train``, or ``<stage>/train`` with stages."""
+    return f"{stage}/{split}" if len(STAGES) > 1 else split
+
+
+def log_spec(board, analysis):
+    """The spec's text and its summary (specdsl summary --format plain), as TensorBoard text."""
+    if board is None:
+        return
+    from specdsl.review.summary import plain
+
+    run = board_run(STAGES[0].name, "train")
+    board.text(run, "spec", SPEC_FILE.read_text(encoding="utf-8"))
+    board.text(run, "summary", plain(analysis, expand=False))
+
+
+def log_images(board, x):
+    """The first training batch's first images as the model gets them, at step 1."""
+    x = x[:PREVIEW].detach().float().cpu()
+    x = (x / 255 if x.max() > 1.0 else x).clamp(0.0, 1.0)  # pixels in [0, 255] or [0, 1]
+    board.images(board_run(STAGES[0].name, "train"), "training_images", x, step=1)
+
+
+def log_epoch(board, stage, step, logs, lr):
+    """An epoch's loss, metrics and learning rate, train and validation."""
+    train = {k: v for k, v in logs.items() if not k.startswith("val_")}
+    validation = {k[4:]: v for k, v in logs.items() if k.startswith("val_")}
+    board.scalars(board_run(stage, "train"), step, train | {"learning_rate": lr})
+    if validation:
+        board.scalars(board_run(stage, "validation"), step, validation)
 
 
 def parse_args(argv=None):
@@ -485,6 +582,9 @@ def run(args, env):
     run_dir.mkdir(parents=True, exist_ok=True)
     if args.overwrite:
         (run_dir / "last.pt").unlink(missing_ok=True)
+    board = open_board(run_dir, rank == 0, log)  # TensorBoard's event files, or None
+    if not args.resume:  # a resumed run has them already
+        log_spec(board, analysis)
     log(", ".join(f"{k}: {len(v)} examples" for k, v in datasets.items()))
     datasets, part = training_inputs(model, datasets, args, env)
     batch = max(1, args.batch_size // world)
@@ -506,7 +606,9 @@ def run(args, env):
             log(f"Stage '{stage.name}' starts from the best weights of '{STAGES[i - 1].name}'")
             state = torch.load(run_dir / "model.pt", map_location=device, weights_only=True)
             model.load_state_dict(state)
-        fit_stage(model, i, part, loaders, args, env, run_dir, record)
+        fit_stage(model, i, part, loaders, args, env, run_dir, record, board)
+    if board is not None:
+        board.close()
     test = None
     if "test" in loaders:
         state = torch.load(run_dir / "model.pt", map_location=device, weights_only=True)
