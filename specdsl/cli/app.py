@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 
 import typer
 
@@ -63,4 +64,6 @@ def main() -> None:
         from specdsl.cli.completion import complete
 
         complete()
-    app()
+    from specdsl.cli.train import optional_values
+
+    app(args=optional_values(sys.argv[1:]))

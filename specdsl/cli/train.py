@@ -9,6 +9,22 @@ import typer
 from specdsl.cli.app import app
 from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, load_checked
 
+MLFLOW_DEFAULT = "./mlruns"  # what --mlflow without a URI stands for
+
+
+def optional_values(argv: list[str]) -> list[str]:
+    """``train ... --mlflow`` without a URI gets ./mlruns written in (typer has no option whose
+    value may be left out): when it comes last, before another option, or before the spec."""
+    if not argv or argv[0] != "train":
+        return argv
+    out = []
+    for k, arg in enumerate(argv):
+        out.append(arg)
+        after = argv[k + 1] if k + 1 < len(argv) else "-"
+        if arg == "--mlflow" and (after.startswith("-") or after.endswith(".spec")):
+            out.append(MLFLOW_DEFAULT)
+    return out
+
 
 def default_run_dir(name: str, root: Path = Path("runs")) -> Path:
     """``runs/<model>``, or ``runs/<model>-2``, ``-3``, ... when that folder is taken."""
@@ -51,6 +67,13 @@ def train(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Empty a run folder that holds an earlier run, then train."
     ),
+    mlflow: str = typer.Option(
+        None,
+        "--mlflow",
+        metavar="[URI]",
+        help="Log the finished run to MLflow: this tracking URI, or ./mlruns "
+        "($MLFLOW_TRACKING_URI when set). Needs specdsl[track].",
+    ),
 ) -> None:
     """Train the model with a backend; the run folder gets code, checkpoints, history, plot."""
     from specdsl.backends import registry
@@ -76,6 +99,14 @@ def train(
             + (f"; {hint}" if hint else ""),
             EXIT_USAGE,
         )
+    if mlflow is not None:  # fail before training when MLflow is not there
+        from specdsl.tracking import available
+
+        if not available():
+            fail(
+                "--mlflow needs MLflow, which is not installed (pip install 'specdsl[track]')",
+                EXIT_USAGE,
+            )
     a = load_checked(file)
     options = registry.TrainOptions(
         data=data,
@@ -94,3 +125,11 @@ def train(
     except (registry.BackendError, DataError, CheckpointError) as e:
         fail(str(e), EXIT_SPEC)
     typer.echo(f"run folder: {folder}")
+    if mlflow is not None:
+        from specdsl.tracking import TrackingError, log_run
+
+        try:
+            where = log_run(Path(folder), a, options, backend, mlflow)
+        except TrackingError as e:
+            fail(str(e), EXIT_SPEC)
+        typer.echo(f"mlflow: {where}")
