@@ -32,7 +32,14 @@ from specdsl.weights.checkpoint import CheckpointError
 CANONICAL = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
 
 # keras.applications' cached "no top" weight files (what ``weights="imagenet"`` downloads)
-IMAGENET_FILES = {"vgg16": "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"}
+# The files keras.applications downloads (include_top=False) and efficientnet_pytorch's
+# Lite0 file (torch hub's cache); specdsl never downloads, it looks in the caches.
+IMAGENET_FILES = {
+    "vgg16": "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "resnet50": "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "mobilenet_v2": "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
+    "efficientnet_lite0": "efficientnet-lite0-57934424.pth",
+}
 
 
 @dataclass
@@ -104,8 +111,8 @@ def imagenet_weights_file(arch: str) -> Path:
             return folder / name
     raise CheckpointError(
         f"~/.keras/models/{name}: not found, so there are no ImageNet weights for '{arch}' "
-        "(specdsl never downloads): copy Keras's file there, pass --weights PATH "
-        "(.h5, .weights.h5 or .keras), or write 'weights=none' in the spec"
+        "(specdsl never downloads): copy the file there, pass --weights PATH "
+        "(.h5, .weights.h5, .keras or .pth), or write 'weights=none' in the spec"
     )
 
 
@@ -113,7 +120,8 @@ def keras_cache_dirs() -> list[Path]:
     """Where Keras caches downloaded models: $KERAS_HOME, ~/.keras, /tmp/.keras (+ models/)."""
     homes = [os.environ["KERAS_HOME"]] if os.environ.get("KERAS_HOME") else []
     homes += [str(Path.home() / ".keras"), "/tmp/.keras"]
-    return [Path(h) / "models" for h in homes]
+    torch_home = os.environ.get("TORCH_HOME") or str(Path.home() / ".cache" / "torch")
+    return [Path(h) / "models" for h in homes] + [Path(torch_home) / "hub" / "checkpoints"]
 
 
 # ---- the two h5 layouts -------------------------------------------------------------

@@ -94,8 +94,11 @@ def _strategy(a: Analysis) -> None:
 
 
 def _batchnorm_unfrozen(a: Analysis) -> None:
+    """Fine-tuning a pretrained base: its batch norms should stay frozen (Keras's transfer
+    learning guide). Not said of a model that does not train (no loss: a classifier to run)
+    nor of a base that starts from random weights."""
     base = a.base
-    if base is None:
+    if base is None or a.spec.training.loss is None or base.layer.weights is None:
         return
     for child in base.children:
         if child.kind == "batchnorm" and child.trainable:

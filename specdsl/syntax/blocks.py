@@ -27,11 +27,22 @@ _MAYBE = re.compile(r"(?:^|[;\n])[ \t]*(?:block|for)[ \t]", re.MULTILINE)
 _BLOCK = re.compile(r"[ \t]*block[ \t]+[A-Za-z_]")
 _FOR = re.compile(r"[ \t]*for[ \t]")
 _END = re.compile(r"[ \t]*end[ \t]*")
+# for i in 2..4 (whole numbers) or for x in b..d (letters: EfficientNet's block2b, block2c)
 LOOP = re.compile(
-    r"for[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+in[ \t]+(\d{1,6})[ \t]*\.\.[ \t]*(\d{1,6})[ \t]*:"
-    r"[ \t]*(\S.*)"
+    r"for[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+in[ \t]+(\d{1,6}|[a-z])[ \t]*\.\.[ \t]*"
+    r"(\d{1,6}|[a-z])[ \t]*:[ \t]*(\S.*)"
 )
-LOOP_FORM = "for i in 1..3: block_name(arguments using {i})"
+LOOP_FORM = "for i in 1..3: block_name(arguments using {i})  (or a letter range: b..d)"
+
+
+def loop_values(a: str, b: str) -> list[str] | None:
+    """The values of ``a..b``: whole numbers or single letters, both ends included; None
+    when the ends are of different kinds."""
+    if a.isdigit() and b.isdigit():
+        return [str(i) for i in range(int(a), int(b) + 1)]
+    if a.isalpha() and b.isalpha():
+        return [chr(c) for c in range(ord(a), ord(b) + 1)]
+    return None
 
 
 @dataclass(frozen=True)

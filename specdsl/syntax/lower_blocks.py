@@ -17,13 +17,14 @@ from lark.tree import Meta
 
 from specdsl import ir
 from specdsl.diagnostics import did_you_mean
-from specdsl.syntax.blocks import LOOP, LOOP_FORM, Piece, Taken, TemplateError, fill
+from specdsl.syntax.blocks import LOOP, LOOP_FORM, Piece, Taken, TemplateError, fill, loop_values
 from specdsl.syntax.errors import to_diagnostic
 from specdsl.syntax.grammar import parse_slice
 from specdsl.syntax.tokens import span_of
 
 IN = "in"  # the placeholder for the tensor a block is called on
 MAX_DEPTH = 16  # blocks calling blocks
+MAX_ROUNDS = 1_000  # rounds of one loop
 MAX_STATEMENTS = 20_000  # statements all calls together may expand to (ResNet50: 160)
 
 
@@ -274,14 +275,23 @@ class BlockLowering:
         if m is None:
             self.d.error(f"cannot read the loop '{piece.text}'", piece.span, expected=LOOP_FORM)
             return
-        var, a, b, call = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
-        if b < a:
-            self.d.error(f"the loop {a}..{b} is empty: write the smaller number first", piece.span)
+        var, a, b, call = m.groups()
+        values = loop_values(a, b)
+        if values is None:
+            self.d.error(
+                f"the loop {a}..{b} mixes a number and a letter", piece.span, expected=LOOP_FORM
+            )
+            return
+        if not values:
+            self.d.error(f"the loop {a}..{b} is empty: write the smaller end first", piece.span)
+            return
+        if len(values) > MAX_ROUNDS:
+            self.d.error(f"a loop of {len(values):,} rounds: at most {MAX_ROUNDS:,}", piece.span)
             return
         first = len(self.layers)
-        for i in range(a, b + 1):
+        for i in values:
             try:
-                text = fill(call, {var: str(i)})
+                text = fill(call, {var: i})
             except TemplateError as e:
                 self.d.error(f"in the loop: {e}", piece.span)
                 return

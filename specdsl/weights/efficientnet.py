@@ -82,12 +82,13 @@ def is_efficientnet_state_dict(state: dict) -> bool:
     return "_conv_stem.weight" in keys and any(k.startswith("_blocks.") for k in keys)
 
 
-def module_map(analysis: Analysis) -> dict[str, str]:
-    """Spec layer name -> efficientnet_pytorch module, for every layer that has weights."""
+def module_map(analysis: Analysis, scope: str | None = None) -> dict[str, str]:
+    """Spec layer name -> efficientnet_pytorch module, for every layer that has weights (of
+    the base ``scope`` only, when given)."""
     out: dict[str, str] = {}
     blocks: dict[str, int] = {}
     for info in analysis.flat():
-        if not info.weights:
+        if not info.weights or (scope is not None and info.parent != scope):
             continue
         name = info.name
         if name in TOP_MODULES:
@@ -104,25 +105,32 @@ def module_map(analysis: Analysis) -> dict[str, str]:
     return out
 
 
-def key_map(analysis: Analysis) -> dict[str, str]:
+def key_map(analysis: Analysis, scope: str | None = None) -> dict[str, str]:
     """Canonical key (``block2a_dwconv/kernel``) -> state-dict key (``_blocks.1...weight``)."""
-    modules = module_map(analysis)
-    return {key: f"{modules[info.name]}.{PARAMS[w.name]}" for key, w, info in analysis.weights()}
+    modules = module_map(analysis, scope)
+    return {
+        key: f"{modules[info.name]}.{PARAMS[w.name]}"
+        for key, w, info in analysis.weights()
+        if info.name in modules
+    }
 
 
 def to_canonical(
-    state: dict, analysis: Analysis, *, source: str = "state dict"
+    state: dict, analysis: Analysis, *, source: str = "state dict", scope: str | None = None
 ) -> dict[str, np.ndarray]:
-    """An efficientnet_pytorch state dict (tensors or arrays) -> canonical float32 tensors."""
+    """An efficientnet_pytorch state dict (tensors or arrays) -> canonical float32 tensors;
+    ``scope``: only the layers of this base (the file's classifier then stays unused)."""
     state = dict(state)
     if state and all(k.startswith("module.") for k in state):
         state = {k[len("module.") :]: v for k, v in state.items()}
     try:
-        keys = key_map(analysis)
+        keys = key_map(analysis, scope)
     except EfficientNetWeightsError as e:
         raise EfficientNetWeightsError(f"{source}: {e}") from None
     out: dict[str, np.ndarray] = {}
     for key, w, info in analysis.weights():
+        if scope is not None and info.parent != scope:
+            continue
         torch_key = keys[key]
         layout = LAYOUTS[ir.kind_of(info.layer).slot(w.name).layout]
         want = tuple(layout.torch_shape(tuple(w.shape)))
@@ -137,6 +145,8 @@ def to_canonical(
                 f"the model's '{key}' needs {want}"
             )
         out[key] = np.ascontiguousarray(layout.from_torch(value, tuple(w.shape)), np.float32)
+    if scope is not None:
+        return out
     used = set(keys.values())
     extra = [k for k in state if k not in used and not k.endswith(IGNORED)]
     if extra:
@@ -167,9 +177,12 @@ def load_state_dict(path: str | Path) -> dict:
     return state
 
 
-def read_efficientnet(path: str | Path, analysis: Analysis) -> dict[str, np.ndarray]:
-    """Canonical tensors for ``analysis`` from an efficientnet_pytorch ``.pth`` file."""
-    return to_canonical(load_state_dict(path), analysis, source=str(path))
+def read_efficientnet(
+    path: str | Path, analysis: Analysis, scope: str | None = None
+) -> dict[str, np.ndarray]:
+    """Canonical tensors for ``analysis`` (or its base ``scope``) from an efficientnet_pytorch
+    ``.pth`` file."""
+    return to_canonical(load_state_dict(path), analysis, source=str(path), scope=scope)
 
 
 def _numpy(value) -> np.ndarray:

@@ -69,6 +69,51 @@ def read_weights(path: str | Path, analysis: Analysis) -> dict[str, np.ndarray]:
         raise WeightFileError(message) from None
 
 
+def read_base_weights(path: str | Path, analysis: Analysis, base: str) -> dict[str, np.ndarray]:
+    """Canonical tensors of the base ``base`` alone (``base ARCH weights=FILE``, ``specdsl
+    train --weights FILE``), from a Keras file, an efficientnet_pytorch ``.pth`` or specdsl's
+    checkpoint of a model with that base; the file may hold more (a classifier's top)."""
+    from specdsl.weights.checkpoint import CheckpointError, load
+
+    path = Path(path)
+    kind = _kind(path)
+    if not path.is_file():
+        raise WeightFileError(f"{path}: no such file")
+    want = {key: tuple(w.shape) for key, w, info in analysis.weights() if info.parent == base}
+    keys = set(want)
+    try:
+        if kind == "keras":
+            from specdsl.backends.keras.weights import read_keras_weights
+
+            return read_keras_weights(path, analysis, scope=base)
+        if kind == "neutral":
+            tensors = load(path).tensors
+        else:
+            from specdsl.weights import efficientnet
+
+            state = efficientnet.load_state_dict(path)
+            if not efficientnet.is_efficientnet_state_dict(state):
+                raise WeightFileError(
+                    f"{path}: a base's weights from a .pth must be efficientnet_pytorch's "
+                    "state dict; give a Keras file or a specdsl checkpoint"
+                )
+            return efficientnet.to_canonical(state, analysis, source=str(path), scope=base)
+    except CheckpointError as e:  # EfficientNetWeightsError is one
+        message = str(e)
+        if not message.startswith(str(path)):
+            message = f"{path}: {message.split(': ', 1)[-1]}"
+        raise WeightFileError(message) from None
+    missing = sorted(keys - set(tensors))
+    if missing:
+        raise WeightFileError(f"{path}: no '{missing[0]}' for base '{base}'")
+    for key in sorted(keys):
+        if tuple(tensors[key].shape) != want[key]:
+            raise WeightFileError(
+                f"{path}: '{key}' has shape {tuple(tensors[key].shape)}, the base needs {want[key]}"
+            )
+    return {k: tensors[k] for k in sorted(keys)}
+
+
 def _read_keras(path: Path, analysis: Analysis) -> dict[str, np.ndarray]:
     try:
         from specdsl.backends.keras.weights import read_keras_weights

@@ -89,7 +89,7 @@ def test_spec_has_the_state_dicts_parameters_and_imagenet_labels(analysis, state
     )
     assert classes[967:969] == ("espresso", "cup") and classes[999] == "toilet tissue"
     # 5 of the 16 blocks change shape; the other 11 (stride 1, same filters) add their input
-    adds = [i.name for i in analysis.layers if i.kind == "add"]
+    adds = [i.name for i in analysis.flat() if i.kind == "add"]  # inside the base
     assert len(adds) == 9 and "block2b_add" in adds and "block5a_add" not in adds
 
 
@@ -232,3 +232,39 @@ def test_onnx_equals_efficientnet_pytorchs_own_forward(exported, state, photos):
     np.testing.assert_allclose(
         onnx_outputs(exported, images), reference_forward(state, images), rtol=0, atol=TOLERANCE
     )
+
+
+def test_the_zoo_base_is_written_with_blocks_and_is_the_classifiers_base(analysis):
+    from specdsl.syntax.parse import load_zoo_spec
+
+    zoo = load_zoo_spec("efficientnet_lite0")
+    assert zoo.blocks and len(zoo.calls) == 12  # 9 calls and 3 letter loops (for x in b..c)
+    assert analysis.base.name == "efficientnet_lite0" and analysis.base.params == 3_413_024
+    names = [c.name for c in analysis.base.children]
+    assert names[:4] == ["input_layer", "stem_conv", "stem_bn", "stem_relu"]
+    assert names[-3:] == ["head_conv", "head_bn", "head_relu"]
+    assert {"block4c_add", "block6d_add"} <= set(names) and "block7b_add" not in names
+
+
+def test_a_lecture_spec_takes_the_base_weights_from_the_classifiers_file(pth, state):
+    """The .pth holds the classifier; a lecture spec takes its base and leaves its top."""
+    from specdsl.weights.efficientnet import key_map
+    from specdsl.weights.files import WeightFileError, read_base_weights
+
+    a = load(SPECS / "lite0_finetune.spec")
+    got = read_base_weights(pth, a, "efficientnet_lite0")
+    assert len(got) == 245 and "dense/kernel" not in got
+    keys = key_map(a, "efficientnet_lite0")
+    kernel = state[keys["block7a_project_conv/kernel"]].numpy()  # PyTorch's (O, I, 1, 1)
+    np.testing.assert_array_equal(got["block7a_project_conv/kernel"][0, 0], kernel[:, :, 0, 0].T)
+    with pytest.raises(WeightFileError, match="no such file"):
+        read_base_weights(pth.parent / "missing.pth", a, "efficientnet_lite0")
+
+
+def test_the_finetune_slice_leaves_block7a_and_the_head_convolutions_trainable():
+    a = load(SPECS / "lite0_finetune.spec")
+    trainable = [c.name for c in a.base.children if c.trainable and c.weights]
+    assert trainable == [
+        "block7a_expand_conv", "block7a_dwconv", "block7a_project_conv", "head_conv"
+    ]  # fmt: skip
+    assert [s.trainable_params for s in a.stages] == [328_193, 1_337_985]
