@@ -42,8 +42,12 @@ def test_manifest_wires_language_grammar_and_server():
 
 
 def _scopes(line: str) -> dict[str, str]:
-    """A small stand-in for a TextMate engine: first match wins at each position."""
-    rules = [(re.compile(p["match"]), p) for p in textmate.grammar()["patterns"]]
+    """A small stand-in for a TextMate engine (no npm needed): first match wins at each position.
+
+    A merge's begin pattern stands for the whole rule. The real engine runs in test_textmate.py.
+    """
+    patterns = textmate.grammar()["patterns"]
+    rules = [(re.compile(p.get("match") or p["begin"]), p) for p in patterns]
     out, pos = {}, 0
     while pos < len(line):
         for rx, p in rules:
@@ -51,8 +55,9 @@ def _scopes(line: str) -> dict[str, str]:
             if m and m.end() > pos:
                 if "name" in p:
                     out[m.group()] = p["name"]
-                for i, cap in p.get("captures", {}).items():
-                    out[m.group(int(i))] = cap["name"]
+                for i, cap in (p.get("captures") or p.get("beginCaptures", {})).items():
+                    if m.group(int(i)):
+                        out[m.group(int(i))] = cap["name"]
                 pos = m.end()
                 break
         else:
