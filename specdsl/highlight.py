@@ -83,13 +83,18 @@ class SpecLexer(RegexLexer):
             (rf"({_NAME})([ \t]*)(=)", bygroups(Name.Attribute, Whitespace, Operator)),
             (rf"\d+(x\d+)+{_END}", Number.Integer),  # shapes: 180x180x3
             (rf"[ks]\d+(x\d+)?{_END}", Number.Integer),  # kernels and strides: k3, s2, k3x5
+            (r"\d+(?=\.\.)", Number.Integer),  # a range's start: for i in 2..3
             (r"(\d+\.\d*|\.\d+)([eE][-+]?\d+)?|\d+[eE][-+]?\d+", Number.Float),
             (r"[-+]?\d+", Number.Integer),
             (r"-(\.\d+)([eE][-+]?\d+)?", Number.Float),
             (_NAME, _word),
             (r"/(?=\d|\.\d)", Operator),  # rescale 1/255
+            (r"\.\.(?=\d)", Operator),  # for i in 2..3
             (r"[.~/][^\s;,\"]*", String.Other),  # paths: weights=./vgg16.h5
             (r"[;,:\[\]]", Punctuation),
+            # blocks: `block NAME(a, b=1):`, calls, `{a*2}` placeholders, `for i in 2..3:`
+            (r"[(){}]", Punctuation),
+            (r"[*+\-]", Operator),
         ]
     }  # fmt: skip
 
