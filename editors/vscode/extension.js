@@ -5,12 +5,16 @@ const { LanguageClient } = require("vscode-languageclient/node");
 let client;
 
 function activate(context) {
-  const [command, ...args] = vscode.workspace.getConfiguration("specdsl").get("command");
+  const config = vscode.workspace.getConfiguration("specdsl");
+  const [command, ...args] = config.get("command");
   client = new LanguageClient(
     "specdsl",
     "specdsl",
     { command, args },
-    { documentSelector: [{ scheme: "file", language: "specdsl" }, { scheme: "untitled", language: "specdsl" }] }
+    {
+      documentSelector: [{ scheme: "file", language: "specdsl" }, { scheme: "untitled", language: "specdsl" }],
+      initializationOptions: { endOfLineHints: config.get("endOfLineHints") },
+    }
   );
   context.subscriptions.push({ dispose: () => client && client.stop() });
   return client.start();

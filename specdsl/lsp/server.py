@@ -67,6 +67,10 @@ def publish(doc: SpecDocument) -> None:
     if doc.failure:
         items.append(lsp.Diagnostic(doc.range(None), doc.failure, source="specdsl"))
     server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(doc.uri, items))
+    workspace = server.client_capabilities.workspace
+    lens = workspace.code_lens if workspace is not None else None
+    if lens is not None and lens.refresh_support and wants_code_lenses(server):
+        server.workspace_code_lens_refresh(None)  # the shapes after an edit
 
 
 def document(uri: str) -> SpecDocument:
@@ -121,6 +125,34 @@ def on_hover(ls, params: lsp.HoverParams):
 @safe
 def on_inlay_hint(ls, params: lsp.InlayHintParams):
     return inlay.inlay_hints(document(params.text_document.uri), params.range)
+
+
+# End-of-line hints as code lenses: "auto" (the default) when the client has no inlay hints;
+# the initialization option {"endOfLineHints": "codeLens"} always, "off" never.
+_settings: dict[str, str] = {"endOfLineHints": "auto"}
+
+
+@server.feature(lsp.INITIALIZE)
+@safe
+def on_initialize(ls, params: lsp.InitializeParams):
+    options = params.initialization_options
+    if isinstance(options, dict) and options.get("endOfLineHints") in ("auto", "codeLens", "off"):
+        _settings["endOfLineHints"] = options["endOfLineHints"]
+
+
+def wants_code_lenses(ls) -> bool:
+    mode = _settings["endOfLineHints"]
+    if mode == "auto":
+        return not inlay.client_has_inlay_hints(ls.client_capabilities)
+    return mode == "codeLens"
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_LENS, lsp.CodeLensOptions(resolve_provider=False))
+@safe
+def on_code_lens(ls, params: lsp.CodeLensParams):
+    if not wants_code_lenses(ls):
+        return []
+    return inlay.code_lenses(document(params.text_document.uri))
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[" "]))

@@ -23,6 +23,7 @@ class Session:
         self.published: dict[str, asyncio.Queue] = {}
         self.logs: list[str] = []
         self.versions: dict[str, int] = {}
+        self.lens_refreshes = 0  # workspace/codeLens/refresh requests from the server
 
     def queue(self, uri: str) -> asyncio.Queue:
         return self.published.setdefault(uri, asyncio.Queue())
@@ -54,13 +55,18 @@ class Session:
 
 
 @asynccontextmanager
-async def session():
+async def session(capabilities: lsp.ClientCapabilities | None = None, initialization_options=None):
+    """A started server; the client announces ``capabilities`` (none by default)."""
     client = LanguageClient("specdsl-tests", "1")
     s = Session(client)
 
     @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     def _published(params: lsp.PublishDiagnosticsParams):
         s.queue(params.uri).put_nowait(list(params.diagnostics))
+
+    @client.feature(lsp.WORKSPACE_CODE_LENS_REFRESH)
+    def _refresh(params):
+        s.lens_refreshes += 1
 
     @client.feature(lsp.WINDOW_LOG_MESSAGE)
     def _log(params: lsp.LogMessageParams):
@@ -70,7 +76,11 @@ async def session():
     try:
         result = await asyncio.wait_for(
             client.initialize_async(
-                lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=ROOT.as_uri())
+                lsp.InitializeParams(
+                    capabilities=capabilities or lsp.ClientCapabilities(),
+                    root_uri=ROOT.as_uri(),
+                    initialization_options=initialization_options,
+                )
             ),
             TIMEOUT,
         )

@@ -242,3 +242,57 @@ def test_server_imports_no_framework():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+LENS_SPEC = "input 28x28x1\nconv 32 k3 relu; pool 2\nflatten\ndense 10 softmax\n"
+
+
+def _doc_caps(**kw) -> lsp.ClientCapabilities:
+    return lsp.ClientCapabilities(text_document=lsp.TextDocumentClientCapabilities(**kw))
+
+
+def test_end_of_line_hints_as_code_lenses_where_the_client_lacks_inlay_hints(tmp_path):
+    path = tmp_path / "lens.spec"
+    path.write_text(LENS_SPEC)
+    caps = lsp.ClientCapabilities(
+        workspace=lsp.WorkspaceClientCapabilities(
+            code_lens=lsp.CodeLensWorkspaceClientCapabilities(refresh_support=True)
+        )
+    )
+
+    async def lenses(s, uri):
+        got = await s.client.text_document_code_lens_async(
+            lsp.CodeLensParams(lsp.TextDocumentIdentifier(uri))
+        )
+        return {(c.range.start.line, c.range.start.character): c.command.title for c in got}
+
+    async def scenario():
+        async with session(caps) as s:  # no textDocument.inlayHint: the lenses stand in
+            assert s.capabilities.code_lens_provider is not None
+            uri = s.open(path)
+            await s.diagnostics(uri)
+            assert await lenses(s, uri) == {
+                (1, 0): "# -> (None, 13, 13, 32), 320 params",  # conv + pool: the line's end
+                (2, 0): "# -> (None, 5408)",
+                (3, 0): "# -> (None, 10), 54,090 params",
+            }
+            s.change(uri, LENS_SPEC.replace("conv 32", "conv 64"))
+            await s.diagnostics(uri)
+            assert (await lenses(s, uri))[(1, 0)] == "# -> (None, 13, 13, 64), 640 params"
+            assert s.lens_refreshes >= 2  # after each analysis, so the editor asks again
+            assert not s.logs, s.logs
+
+        async with session(_doc_caps(inlay_hint=lsp.InlayHintClientCapabilities())) as s:
+            uri = s.open(path)  # a client with inlay hints gets those, not the same text twice
+            await s.diagnostics(uri)
+            assert await lenses(s, uri) == {}
+
+        async with session(
+            _doc_caps(inlay_hint=lsp.InlayHintClientCapabilities()),
+            {"endOfLineHints": "codeLens"},
+        ) as s:
+            uri = s.open(path)  # asked for by the editor's settings
+            await s.diagnostics(uri)
+            assert len(await lenses(s, uri)) == 3
+
+    asyncio.run(scenario())
