@@ -103,4 +103,24 @@ class SpecLexer(RegexLexer):
         return 0.6 if re.search(r"^\s*input\s+\d+x\d+", text, re.MULTILINE) else 0.0
 
 
-__all__ = ["SpecLexer", "word_classes"]
+def ansi(text: str) -> str:
+    """``text`` with ANSI colors for a terminal: the same characters, colored by the lexer."""
+    from pygments import highlight
+    from pygments.formatters import TerminalFormatter
+
+    lexer = SpecLexer(stripnl=False, ensurenl=False)  # keep the text's own line breaks
+    return highlight(text, lexer, TerminalFormatter())
+
+
+def rich_text(text: str):
+    """``text`` as a :class:`rich.text.Text` colored by the lexer (a table cell, one line)."""
+    from rich.syntax import Syntax
+
+    lexer = SpecLexer(stripnl=False, ensurenl=False)
+    syntax = Syntax(text, lexer, theme="ansi_dark", background_color="default")
+    out = syntax.highlight(text)
+    out.rstrip()
+    return out
+
+
+__all__ = ["SpecLexer", "ansi", "rich_text", "word_classes"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from specdsl.cli.app import app
-from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, print_diagnostics
+from specdsl.cli.common import EXIT_SPEC, EXIT_USAGE, fail, out, print_diagnostics
 from specdsl.diagnostics import Diagnostic, SpecError
 
 
@@ -26,6 +26,7 @@ def fmt(
     from specdsl.syntax.format import format_spec
     from specdsl.syntax.parse import parse_with_diagnostics, read_spec_text
 
+    color = spec_colors() if stdout else None
     changed = []
     for path in files:
         if not path.is_file():
@@ -43,7 +44,7 @@ def fmt(
             raise typer.Exit(EXIT_SPEC)
         new = format_spec(spec, text)
         if stdout:
-            print(new, end="")
+            print(color(new) if color else new, end="")
             continue
         if new != text:
             changed.append(path)
@@ -56,3 +57,18 @@ def fmt(
         typer.echo(f"{'would reformat' if check else 'reformatted'} {path}")
     if check and changed:
         raise typer.Exit(EXIT_SPEC)
+
+
+def spec_colors():
+    """The lexer's ANSI coloring when stdout is a color terminal and Pygments is installed.
+
+    None otherwise (a pipe, a file, NO_COLOR, TTY_COMPATIBLE=0, no Pygments): plain text.
+    FORCE_COLOR turns it on as for every rich output of specdsl.
+    """
+    if not out.is_terminal or out.no_color:
+        return None
+    try:
+        from specdsl.highlight import ansi
+    except ImportError:  # Pygments is in the lsp extra
+        return None
+    return ansi

@@ -9,6 +9,7 @@ import typer
 
 from specdsl.cli.app import app
 from specdsl.cli.common import EXIT_USAGE, fail, load_checked, out
+from specdsl.cli.fmt import spec_colors
 
 
 @app.command()
@@ -50,21 +51,17 @@ def summary(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f'Model: "{a.spec.name}"', title_justify="left")
-    table.add_column("Layer (type)")
-    table.add_column("Output Shape")
-    table.add_column("Param #", justify="right")
-    table.add_column("MACs", justify="right")
-    table.add_column("Trainable", justify="center")
+    columns = [("Layer (type)", "left"), ("Output Shape", "left"), ("Param #", "right")]
+    columns += [("MACs", "right"), ("Trainable", "center")]
     graph = a.is_graph  # once: it looks at every layer
     if graph:  # as Keras prints a functional model that is not a chain
-        table.add_column("Connected to")
+        columns.append(("Connected to", "left"))
     if report is not None:
         from specdsl.review.cost import by_layer, human_bytes
 
         costs = by_layer(report)
-        table.add_column("Activations", justify="right")
-        table.add_column("Receptive field", justify="right")
+        columns += [("Activations", "right"), ("Receptive field", "right")]
+    rows, names = [], []
     for r in s.rows(a, expand):
         name = ("  └ " if r.depth else "") + r.type_text
         flag = "[green]yes[/]" if r.trainable else "[red]no[/]"
@@ -79,9 +76,34 @@ def summary(
                 cells += [human_bytes(report.input_bytes), "1"]
             else:
                 cells += [human_bytes(c.activation_bytes), c.field.text()] if c else ["", ""]
-        table.add_row(*cells)
+        rows.append(cells)
+        names.append(r.name if r.depth == 0 else None)
+
+    def table(spec_column: dict[str, str] | None = None) -> Table:
+        t = Table(title=f'Model: "{a.spec.name}"', title_justify="left")
+        for header, justify in columns:
+            t.add_column(header, justify=justify)
+        if spec_column is not None:
+            t.add_column("Spec")
+        for cells, name in zip(rows, names, strict=True):
+            if spec_column is not None:
+                statement = spec_column.get(name, "") if name else ""
+                cells = [*cells, rich_text(statement) if statement else ""]
+            t.add_row(*cells)
+        return t
+
     console = out if out.is_terminal else Console(highlight=False, width=120)
-    console.print(table)
+    shown = table()
+    if spec_colors():  # a color terminal: each layer's statement too, highlighted, if it fits
+        from rich.measure import Measurement
+
+        from specdsl.highlight import rich_text
+
+        wide = table(_statements(a, file))
+        unbounded = console.options.update(max_width=10**6)  # its natural width, unwrapped
+        if Measurement.get(console, unbounded, wide).maximum <= console.width:
+            shown = wide
+    console.print(shown)
     t = s.totals(a)
     out.print(f" Total params: {t['total_params']:,} ({s.human_bytes(4 * t['total_params'])})")
     out.print(
@@ -106,3 +128,17 @@ def summary(
             f" stage {st.stage.name}: trainable {st.trainable_params:,}, "
             f"frozen {st.non_trainable_params:,}"
         )
+
+
+def _statements(a, file: Path) -> dict[str, str]:
+    """Each layer's statement as written (its first line), by layer name."""
+    lines = file.read_text(encoding="utf-8").splitlines()
+    out: dict[str, str] = {}
+    for info in a.layers:
+        span = info.layer.span
+        if span is None or not 0 < span.line <= len(lines):
+            continue
+        line = lines[span.line - 1]
+        end = span.end_column - 1 if span.end_line == span.line else len(line)
+        out[info.layer.name] = line[span.column - 1 : end].strip()
+    return out
