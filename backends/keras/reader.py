@@ -69,6 +69,7 @@ class _Walker:
         self.flags: dict[str, bool] = {}
         self.input_shape: tuple[int, ...] | None = None
         self.lambdas: dict[str, str] = {}  # preprocess_input Lambdas: name -> where
+        self.alias: dict[str, str] = {}  # a nested model taken in place -> its last layer
 
     def where(self, index: int, name: str, parent: str | None) -> str:
         """Where a layer is, as Keras counts: ``model.layers[i]`` (nested: ``base.layers[i]``)."""
@@ -122,18 +123,31 @@ class _Walker:
                 raise ImportFailed(f"{where} is used more than once (a shared layer)")
             if not inputs:
                 raise ImportFailed(f"{where} reads nothing")
-            if entry["class_name"] == "GetItem" and inputs == [current]:
+            if entry["class_name"] == "GetItem" and [self.alias.get(n, n) for n in inputs] == [
+                current
+            ]:
                 layer, used = _caffe(layers, i, where)
                 out.append(layer)
                 current = layers[i + used - 1]["config"]["name"]
                 i += used
                 continue
-            read = [ir.INPUT if n == self.input_name else n for n in _inbound(entry, False)]
+            read = [
+                ir.INPUT if n == self.input_name else self.alias.get(n, n)
+                for n in _inbound(entry, False)
+            ]
             prev = ir.INPUT if current == self.input_name else current
-            for layer in self._layer(i, entry, trainable, parent):
-                if ir.kind_of(layer).merge or read != [prev]:  # a branch or a merge
-                    layer = layer.model_copy(update={"inputs": tuple(read)})
-                out.append(layer)
+            layers_here = self._layer(i, entry, trainable, parent)
+            if entry["class_name"] in MODELS and not (
+                len(layers_here) == 1 and isinstance(layers_here[0], ir.Base)
+            ):  # a nested model's layers in place: they read what they read inside it
+                out.extend(_inlined(layers_here, read[0] if read != [prev] else None))
+                if layers_here:  # what reads the nested model reads its last layer
+                    self.alias[name] = name = layers_here[-1].name
+            else:
+                for layer in layers_here:
+                    if ir.kind_of(layer).merge or read != [prev]:  # a branch or a merge
+                        layer = layer.model_copy(update={"inputs": tuple(read)})
+                    out.append(layer)
             current = name
             i += 1
         return out
@@ -147,7 +161,9 @@ class _Walker:
             self._input(cfg.get("batch_shape"), where)
             return []
         if cls in MODELS:
+            outer_input = self.input_name
             inner = self.model(entry, trainable, name)
+            self.input_name = outer_input
             arch = zoo_match(inner)
             if arch is None:
                 return inner  # e.g. a Sequential of augmentation layers: its layers in place
@@ -178,6 +194,22 @@ class _Walker:
                 )
             out[i] = layer.model_copy(update={"mode": mode})
         return out
+
+
+def _inlined(layers: list, source: str | None) -> list:
+    """A nested model's layers taken in place: what read the nested model's input reads
+    ``source`` (None: the layer before them, as the first one already does)."""
+    if source is None:
+        return list(layers)
+    out = []
+    for k, layer in enumerate(layers):
+        reads = layer.inputs or ((ir.INPUT,) if k == 0 else ())
+        if ir.INPUT in reads:
+            layer = layer.model_copy(
+                update={"inputs": tuple(source if r == ir.INPUT else r for r in reads)}
+            )
+        out.append(layer)
+    return out
 
 
 def _history(obj, found: list[str]) -> None:

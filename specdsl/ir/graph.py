@@ -86,3 +86,17 @@ def reading_order(names: Sequence[str], reads: Sequence[tuple[str, ...]]) -> lis
                 ready.append(reader)
         ready.sort(key=position.__getitem__)
     return out
+
+
+def as_keras_list(layers: Sequence) -> tuple:
+    """A base's layers in the order of Keras's ``conv_base.layers``: a chain as written; a
+    graph (ResNet50) in Keras's order, each layer naming what it reads (the order changes, so
+    "the layer above" would no longer mean the same)."""
+    if not is_graph(layers):
+        return tuple(layers)
+    reads = resolved_inputs(layers)
+    by_name = {layer.name: (layer, r) for layer, r in zip(layers, reads, strict=True)}
+    order = keras_order([layer.name for layer in layers], reads)
+    return tuple(
+        by_name[n][0].model_copy(update={"inputs": by_name[n][1]}) for n in order if n in by_name
+    )

@@ -6,7 +6,7 @@ from lark import Token, Tree
 
 from specdsl import ir
 from specdsl.diagnostics import did_you_mean
-from specdsl.ir.graph import is_graph, keras_order, resolved_inputs
+from specdsl.ir.graph import as_keras_list
 from specdsl.ir.vocab import (
     CHECKPOINT_MONITORS,
     LOSSES,
@@ -42,7 +42,7 @@ class TrainingLowering:
         weights = opts.get("weights")
         if weights == "none":
             weights = None
-        inner = (ir.InputLayer(name="input_layer", shape=zoo.input_shape or ()),) + _as_keras_lists(
+        inner = (ir.InputLayer(name="input_layer", shape=zoo.input_shape or ()),) + as_keras_list(
             zoo.layers
         )
         fields = {"arch": arch, "weights": weights, "layers": inner}
@@ -151,16 +151,3 @@ class TrainingLowering:
             self.d.error(f"stage '{name}' is defined twice", span_of(t))
         self.stages.append({"name": name, "freeze": (), "span": span_of(t)})
 
-
-def _as_keras_lists(layers: tuple) -> tuple:
-    """A base's layers in the order of Keras's ``conv_base.layers``: a chain as written; a
-    graph (ResNet50) in Keras's order, each layer naming what it reads (the order changes, so
-    "the layer above" would no longer mean the same)."""
-    if not is_graph(layers):
-        return tuple(layers)
-    reads = resolved_inputs(layers)
-    by_name = {layer.name: (layer, r) for layer, r in zip(layers, reads, strict=True)}
-    order = keras_order([layer.name for layer in layers], reads)
-    return tuple(
-        by_name[n][0].model_copy(update={"inputs": by_name[n][1]}) for n in order if n in by_name
-    )

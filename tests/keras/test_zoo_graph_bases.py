@@ -107,3 +107,38 @@ def test_weights_keras_saved_map_by_name_into_the_graph_base(arch, suffix, tmp_p
             np.testing.assert_array_equal(got[f"{layer.name}/{slot}"], value)
             n += 1
     assert n == len(got) == len(theirs.weights)
+
+
+@pytest.mark.parametrize("arch", sorted(APPS))
+def test_import_finds_the_graph_base_in_a_keras_file(arch, tmp_path):
+    """A model built on keras.applications (nested, as the lecture builds on conv_base) reads
+    back as 'base ARCH' with its head; its layers in place are taken as they read."""
+    from specdsl.review.importers import import_model
+
+    theirs = _theirs(arch, 64)
+    inputs = keras.Input((64, 64, 3))
+    x = keras.layers.GlobalAveragePooling2D()(theirs(inputs))
+    nested = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+    nested.save(tmp_path / "nested.keras")
+    got = import_model(tmp_path / "nested.keras")
+    base = got.analysis.base
+    assert base is not None and base.layer.arch == arch
+    assert got.analysis.total_params == nested.count_params()
+    flat = keras.Model(theirs.input, keras.layers.Dense(2)(keras.layers.Flatten()(theirs.output)))
+    flat.save(tmp_path / "flat.keras")
+    got = import_model(tmp_path / "flat.keras")
+    assert got.analysis.total_params == flat.count_params()
+    assert [i.name for i in got.analysis.layers][:-2] == [x.name for x in theirs.layers[1:]]
+
+
+def test_import_of_an_exported_graph_base_gives_the_base_back(tmp_path):
+    pytest.importorskip("onnx", reason="onnx is not installed")
+    from specdsl.backends.onnx import export
+    from specdsl.review.importers import import_model
+    from specdsl.weights.checkpoint import random_weights
+
+    a = loads("model rb\ninput 48x48x3\npreprocess caffe\nbase resnet50\ngap\ndense 3 softmax\n")
+    export(a, random_weights(a, seed=1), tmp_path / "rb.onnx")
+    got = import_model(tmp_path / "rb.onnx")
+    assert [i.kind for i in got.analysis.layers] == ["preprocess", "base", "globalavgpool", "dense"]
+    assert got.analysis.total_params == a.total_params

@@ -9,6 +9,7 @@ import numpy as np
 
 from specdsl import ir
 from specdsl.check.analysis import Analysis
+from specdsl.ir.graph import as_keras_list, is_graph, resolved_inputs
 
 
 class ImportFailed(Exception):
@@ -54,11 +55,22 @@ def model_name(name: str | None, fallback: str) -> str:
 
 
 def _same_layers(a, b) -> bool:
+    """Same names, kinds, settings and inputs. A zoo's ``zeropad k3`` (Keras's correct_pad:
+    pads that depend on the input size) matches the pads a file stored for it."""
     from specdsl.review.align import hyperparams
 
-    return len(a) == len(b) and all(
-        x.kind == y.kind and x.name == y.name and hyperparams(x) == hyperparams(y)
-        for x, y in zip(a, b, strict=True)
+    def same(x, y) -> bool:
+        if x.kind == "zeropad" and y.kind == "zeropad" and x.correct is not None:
+            return x.name == y.name
+        return x.kind == y.kind and x.name == y.name and settings(x) == settings(y)
+
+    def settings(layer) -> dict:  # what it reads is compared below, resolved
+        return {k: v for k, v in hyperparams(layer).items() if k != "inputs"}
+
+    return (
+        len(a) == len(b)
+        and all(same(x, y) for x, y in zip(a, b, strict=True))
+        and resolved_inputs(a) == resolved_inputs(b)
     )
 
 
@@ -69,7 +81,7 @@ def zoo_match(layers: list) -> str | None:
 
     for arch in zoo_names():
         zoo = load_zoo_spec(arch)
-        if zoo is not None and _same_layers(list(zoo.layers), layers):
+        if zoo is not None and _same_layers(list(as_keras_list(zoo.layers)), layers):
             return arch
     return None
 
@@ -79,7 +91,23 @@ def make_base(arch: str, name: str, layers: list, weights: str | None = None) ->
 
     zoo = load_zoo_spec(arch)
     entry = ir.InputLayer(name="input_layer", shape=zoo.input_shape or ())
+    if is_graph(zoo.layers):  # the zoo's own IR, as 'base ARCH' lowers it (the files match it)
+        layers = list(as_keras_list(zoo.layers))
     return ir.Base(name=name, arch=arch, weights=weights, layers=(entry, *layers))
+
+
+def _keras_ordered(run: list) -> list:
+    """A run of layers that may be a graph base, as 'base ARCH' lists it: what it reads from
+    outside the run is the base's input, and the order is Keras's."""
+    if not is_graph(run):
+        return run
+    inside = {layer.name for layer in run}
+    reads = resolved_inputs(run)
+    rebased = [
+        layer.model_copy(update={"inputs": tuple(r if r in inside else ir.INPUT for r in read)})
+        for layer, read in zip(run, reads, strict=True)
+    ]
+    return list(as_keras_list(rebased))
 
 
 def group_bases(layers: list) -> list:
@@ -88,11 +116,11 @@ def group_bases(layers: list) -> list:
     from specdsl.zoo import zoo_names
 
     out, i = [], 0
-    zoos = [(arch, load_zoo_spec(arch)) for arch in zoo_names()]
+    zoos = [(arch, list(as_keras_list(load_zoo_spec(arch).layers))) for arch in zoo_names()]
     while i < len(layers):
         for arch, zoo in zoos:
-            n = len(zoo.layers)
-            if n and _same_layers(list(zoo.layers), layers[i : i + n]):
+            n = len(zoo)
+            if n and _same_layers(zoo, _keras_ordered(layers[i : i + n])):
                 out.append(make_base(arch, arch, layers[i : i + n]))
                 i += n
                 break
