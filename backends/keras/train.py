@@ -100,10 +100,13 @@ def train_source(analysis: Analysis) -> str:
     else:
         training = ["train__fit"]
     runtime = "get_weights, set_weights" if base else "get_weights"
-    keras_files = "imagenet_weights_file, read_keras_weights"
+    files = (
+        "from specdsl.weights.files import read_base_weights\n"
+        "from specdsl.weights.keras_files import imagenet_weights_file\n"
+    )
     imports = IMPORTS.format(
         runtime=f"from specdsl.backends.keras.runtime import {runtime}",
-        keras_files=f"from specdsl.weights.keras_files import {keras_files}\n" if base else "",
+        keras_files=files if base else "",
     )
     constants = [
         *_constants(analysis),

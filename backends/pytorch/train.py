@@ -83,6 +83,7 @@ IMPORTS = [
     ("from specdsl.data import DataError", "DataError"),
     ("from specdsl.ir import spec_hash", "spec_hash("),
     ("from specdsl.weights import checkpoint", "checkpoint."),
+    ("from specdsl.weights.files import read_base_weights", "read_base_weights("),
     ("from specdsl.weights.keras_files import {keras_files}", ""),
     ("from specdsl.weights.torch_layout import {torch_layout}", ""),
 ]
@@ -274,7 +275,7 @@ def _imports(text: str, cls: str, features: bool, base: bool) -> str:
     fill = {
         "data": ", ".join(data_names),
         "model": cls,
-        "keras_files": "imagenet_weights_file, read_keras_weights",
+        "keras_files": "imagenet_weights_file",
         "torch_layout": ", ".join(
             sorted(["torch_to_canonical"] + (["canonical_to_torch"] if base else []))
         ),

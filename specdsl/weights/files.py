@@ -19,14 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from specdsl.check.analysis import Analysis
+from specdsl.weights.checkpoint import CheckpointError
 
 KERAS_SUFFIXES = (".keras", ".weights.h5", ".h5")
 TORCH_SUFFIXES = (".pt", ".pth")
 NEUTRAL_SUFFIXES = (".safetensors",)
 
 
-class WeightFileError(Exception):
-    """A weights file cannot be read or does not fit the model (one line, names the file)."""
+class WeightFileError(CheckpointError):
+    """A weights file cannot be read or does not fit the model (one line, names the file).
+    A CheckpointError, so that what catches those (train.py) catches these too."""
 
 
 def _kind(path: Path) -> str:
@@ -73,7 +75,7 @@ def read_base_weights(path: str | Path, analysis: Analysis, base: str) -> dict[s
     """Canonical tensors of the base ``base`` alone (``base ARCH weights=FILE``, ``specdsl
     train --weights FILE``), from a Keras file, an efficientnet_pytorch ``.pth`` or specdsl's
     checkpoint of a model with that base; the file may hold more (a classifier's top)."""
-    from specdsl.weights.checkpoint import CheckpointError, load
+    from specdsl.weights.checkpoint import load
 
     path = Path(path)
     kind = _kind(path)

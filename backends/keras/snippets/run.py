@@ -19,7 +19,8 @@ from specdsl.data import DataError
 from specdsl.ir import spec_hash
 from specdsl.weights import checkpoint
 from specdsl.weights.checkpoint import CheckpointError
-from specdsl.weights.keras_files import imagenet_weights_file, read_keras_weights
+from specdsl.weights.files import read_base_weights
+from specdsl.weights.keras_files import imagenet_weights_file
 
 SPEC_FILE = "model.spec"
 SPEC_HASH = ""
@@ -114,7 +115,7 @@ def base_weights(analysis, override: Path | None):
         return None
     path = imagenet_weights_file(BASE_ARCH) if source == "imagenet" else Path(source)
     print(f"Weights of {BASE}: {path}")
-    return read_keras_weights(path, analysis, scope=BASE)
+    return read_base_weights(path, analysis, BASE)
 
 
 def float32_output(model) -> None:

@@ -38,7 +38,8 @@ from specdsl.check.diagnostics import SpecError
 from specdsl.data import DataError
 from specdsl.ir import spec_hash
 from specdsl.weights import checkpoint
-from specdsl.weights.keras_files import imagenet_weights_file, read_keras_weights
+from specdsl.weights.files import read_base_weights
+from specdsl.weights.keras_files import imagenet_weights_file
 from specdsl.weights.torch_layout import canonical_to_torch, torch_to_canonical
 
 SPEC_FILE = Path(__file__).resolve().with_name("vgg16_finetune.spec")
@@ -516,9 +517,10 @@ def setup_distributed():
 
 
 def load_base_weights(model, analysis, source):
-    """The base's Keras weights file (or Keras's ImageNet cache), converted and loaded."""
+    """The base's weights file (Keras's, efficientnet_pytorch's .pth or specdsl's; or the
+    ImageNet file in Keras's or torch hub's cache), converted and loaded."""
     path = imagenet_weights_file(BASE_ARCH) if source == "imagenet" else Path(source)
-    tensors = read_keras_weights(path, analysis, scope=BASE)
+    tensors = read_base_weights(path, analysis, BASE)
     names = {c.name for c in analysis.base.children}
     state = canonical_to_torch(tensors, analysis, layers=names, source=str(path))
     model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)
