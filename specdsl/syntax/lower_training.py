@@ -150,4 +150,3 @@ class TrainingLowering:
         if any(s["name"] == name for s in self.stages):
             self.d.error(f"stage '{name}' is defined twice", span_of(t))
         self.stages.append({"name": name, "freeze": (), "span": span_of(t)})
-
