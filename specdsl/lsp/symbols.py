@@ -35,6 +35,23 @@ def document_symbols(doc: SpecDocument) -> list[lsp.DocumentSymbol]:
         kind = lsp.SymbolKind.Module if children is not None else lsp.SymbolKind.Function
         out.append(lsp.DocumentSymbol(info.name, kind, rng, rng, detail, children=children))
     if doc.analysis is not None:
+        for block in doc.analysis.spec.blocks:  # block NAME(...): ... end
+            if block.span is None:
+                continue
+            end = block.end_span or block.span
+            rng = lsp.Range(doc.range(block.span).start, doc.range(end).end)
+            params = ", ".join(
+                p.name if p.default is None else f"{p.name}={p.default}" for p in block.params
+            )
+            out.append(
+                lsp.DocumentSymbol(
+                    block.name,
+                    lsp.SymbolKind.Class,
+                    rng,
+                    doc.range(block.span),
+                    f"block({params}), {len(block.body)} statements",
+                )
+            )
         for stage in doc.analysis.spec.training.stages:
             if stage.span is not None:
                 rng = doc.range(stage.span)
@@ -70,6 +87,9 @@ def definition(doc: SpecDocument, pos: lsp.Position) -> lsp.Location | None:
     for stage in doc.analysis.spec.training.stages:
         if stage.name == word and stage.span is not None:
             return lsp.Location(doc.uri, doc.range(stage.span))
+    for block in doc.analysis.spec.blocks:
+        if block.name == word and block.span is not None:
+            return lsp.Location(doc.uri, doc.range(block.span))
     return None
 
 
