@@ -102,6 +102,9 @@ LECTURE_ORDER = (
     "vgg16_features_aug",
     "vgg16_finetune",
 )
+# The same claim with a real ImageNet base: EfficientNet-Lite0 in place of VGG16.
+LITE0_ORDER = ("dogs_cats_scratch", "dogs_cats_aug", *LITE0_SPECS)
+ORDERS = {"VGG16": LECTURE_ORDER, "Lite0": LITE0_ORDER}
 CURVE_LIMIT_BYTES = 200_000
 
 
@@ -390,25 +393,27 @@ def _fmt_best(row: dict) -> str:
     return text
 
 
-def ordering(rows: list[dict], backend: str) -> tuple[list[str], bool] | None:
-    """The lecture's dogs-vs-cats models ordered by measured test accuracy, worst first."""
+def ordering(
+    rows: list[dict], backend: str, order: tuple[str, ...] = LECTURE_ORDER
+) -> tuple[list[str], bool] | None:
+    """The models of ``order`` ordered by measured test accuracy, worst first; same order?"""
     acc = {
         r["spec"]: r["test_accuracy"]
         for r in rows
-        if r["backend"] == backend and r["spec"] in LECTURE_ORDER and r.get("status") == "ok"
+        if r["backend"] == backend and r["spec"] in order and r.get("status") == "ok"
     }
     if len(acc) < 2:
         return None
-    measured = sorted(acc, key=lambda s: (acc[s], LECTURE_ORDER.index(s)))
-    expected = [s for s in LECTURE_ORDER if s in acc]
+    measured = sorted(acc, key=lambda s: (acc[s], order.index(s)))
+    expected = [s for s in order if s in acc]
     return measured, measured == expected
 
 
 def markdown(rows: list[dict], notes: list[str] | None = None) -> str:
     lines = [
-        "| spec | backend | epochs run | test acc. | best epoch | s / epoch | run s "
-        "| trainable params | lecture result | lecture epochs | lecture trainable |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| spec | backend | epochs run | test acc. | best epoch | val acc. there | s / epoch "
+        "| run s | trainable params | lecture result | lecture epochs | lecture trainable |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lec = r.get("lecture") or {}
@@ -424,29 +429,25 @@ def markdown(rows: list[dict], notes: list[str] | None = None) -> str:
         run_s = r.get("run_seconds")
         lines.append(
             f"| {r['spec']} | {r['backend']} | {_fmt_epochs(r)} | {acc} | {_fmt_best(r)} "
-            f"| {secs if secs is not None else '—'} "
+            f"| {_fmt_acc(r.get('best_val_accuracy'))} | {secs if secs is not None else '—'} "
             f"| {f'{run_s:.0f}' if isinstance(run_s, (int, float)) else '—'} "
             f"| {_fmt_int(r.get('trainable_params'))} | {lec_result} "
             f"| {lec.get('epochs', '—')} | {_fmt_int(lec.get('trainable_params'))} |"
         )
     out = "\n".join(lines) + "\n"
     backends = sorted({r["backend"] for r in rows})
-    order_lines = []
-    for b in backends:
-        got = ordering(rows, b)
-        if got is None:
-            continue
-        measured, same = got
-        order_lines.append(
-            f"- {b}, worst to best: {' < '.join(measured)}"
-            + (" (the lecture's order)" if same else " (the lecture's order differs)")
-        )
-    if order_lines:
-        out += (
-            ("\nThe lecture's order, worst to best: " + " < ".join(LECTURE_ORDER) + ".\n\n")
-            + "\n".join(order_lines)
-            + "\n"
-        )
+    for base, order in ORDERS.items():
+        order_lines = []
+        for b in backends:
+            got = ordering(rows, b, order)
+            if got is None:
+                continue
+            measured, same = got
+            verdict = "the lecture's order" if same else "the lecture's order differs"
+            order_lines.append(f"- {b}, worst to best: {' < '.join(measured)} ({verdict})")
+        if order_lines:
+            out += f"\nThe lecture's order with {base}, worst to best (test accuracy): "
+            out += " < ".join(order) + ".\n\n" + "\n".join(order_lines) + "\n"
     if notes:
         out += "\nNotes:\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
     return out
@@ -507,7 +508,7 @@ def write_results(rows: list[dict], out: Path, extra_notes: list[str] | None = N
         for key in ("run_dir", "data", "weights"):
             if r.get(key):
                 r[key] = os.path.relpath(r[key], ROOT)
-    doc = {"rows": rows, "notes": notes, "lecture_order": list(LECTURE_ORDER)}
+    doc = {"rows": rows, "notes": notes, "orders": {k: list(v) for k, v in ORDERS.items()}}
     (out / "results.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     md = markdown(rows, notes)
     curves = [r for r in rows if r.get("curves")]

