@@ -489,8 +489,20 @@ def table_notes(rows: list[dict]) -> list[str]:
                 "Keras's ImageNet no-top base, but fine-tuned for edge detection (HED on "
                 "BSDS500): not the lecture's ImageNet weights, which are not on this machine."
             )
+        elif "efficientnet-lite0" in w:
+            notes.append(
+                f"EfficientNet-Lite0 weights: {Path(w).name}, the real ImageNet classifier's "
+                "(its top left out)."
+            )
         else:
             notes.append(f"Base weights: {Path(w).name}.")
+    tested = sorted({r["limit"] for r in rows if r.get("limit") and r["spec"] != "mnist_convnet"})
+    for n in tested:
+        se = (0.8 * 0.2 / n) ** 0.5
+        notes.append(
+            f"With {n} test images an accuracy near 0.8 has a standard error of about {se:.3f}: "
+            f"differences under about {2 * se:.2f} between rows are within the noise."
+        )
     return notes
 
 
