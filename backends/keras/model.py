@@ -88,17 +88,17 @@ def _base_builder(info: LayerInfo) -> list[str]:
     if len(doc) > 88:
         doc = f"The {base.arch} base (zoo spec '{base.arch}')."
     lines.append(f'{INDENT}"""{doc}"""')
+    order = info.code_order()
     if any(c.layer.inputs for c in info.children):
         lines += comment(
             INDENT,
-            "in the order of Keras's conv_base.layers; a layer that reads "
-            "another than the one above names it",
+            "a graph: each block's main path, then its shortcut (Keras lists the layers by depth)",
         )
     var = "inputs"
     current = ir.INPUT
-    kept = _base_kept(info)
+    kept = _variables(LayerInfo.kept_in(order) - {ir.INPUT}, _TAKEN)
     var_of = {ir.INPUT: "inputs"}
-    for child in [*info.children[:1], *info.code_order()]:
+    for child in [*info.children[:1], *order]:
         func, args = EMIT.lookup(child.layer)(child.layer, child)
         if isinstance(child.layer, ir.InputLayer):
             lines += call_line(INDENT, "inputs = ", func, args)
@@ -112,25 +112,6 @@ def _base_builder(info: LayerInfo) -> list[str]:
             lines.append(f"{INDENT}{kept[child.name]} = x")
     args = ["inputs=inputs", f"outputs={var}", "name=name"]
     return lines + call_line(INDENT, "return ", "keras.Model", args)
-
-
-def _base_kept(info: LayerInfo) -> dict[str, str]:
-    """In a base that is a graph: layer name -> variable, for each output read after x has
-    moved on (as :func:`_kept_variables` for the model)."""
-    children = info.code_order()
-    named = {
-        s
-        for j, c in enumerate(children)
-        for s in c.inputs
-        if s != ir.INPUT and (j == 0 or children[j - 1].name != s)
-    }
-    out: dict[str, str] = {}
-    for name in sorted(named):
-        var = name if name.isidentifier() and name not in _TAKEN else f"{name}_out"
-        while var in _TAKEN or var in out.values():
-            var += "_"
-        out[name] = var
-    return out
 
 
 def _model_body(analysis: Analysis) -> list[str]:
@@ -181,6 +162,12 @@ def _kept_variables(analysis: Analysis) -> dict[str, str]:
     moved on."""
     named = analysis.kept_outputs() - {ir.INPUT}
     taken = _TAKEN | set(base_variables(analysis).values())  # conv_base, ...
+    return _variables(named, taken)
+
+
+def _variables(named: set[str], taken: frozenset[str] | set[str]) -> dict[str, str]:
+    """Layer name -> a Python variable of its own: the name, unless it is not an identifier
+    or is ``taken`` (then ``<name>_out``, and ``_`` added until it is free)."""
     out: dict[str, str] = {}
     for name in sorted(named):
         var = name if name.isidentifier() and name not in taken else f"{name}_out"

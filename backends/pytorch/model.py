@@ -155,7 +155,7 @@ def _base_class(info: LayerInfo, cls: str, names: dict[str, str]) -> tuple[list,
     children = info.code_order()
     # In a base that is a graph (ResNet50), an output read after x has moved on is kept in a
     # variable named like its module, as the model's forward keeps them.
-    kept = {s for j, c in enumerate(children) for s in c.inputs if j and children[j - 1].name != s}
+    kept = LayerInfo.kept_in(children)
     if ir.INPUT in kept:
         body.forward.append("inputs = x")
     var_of = {ir.INPUT: "inputs"}

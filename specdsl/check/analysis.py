@@ -70,6 +70,13 @@ class LayerInfo:
         order = reading_order([c.name for c in kids], [c.inputs for c in kids])
         return [by_name[n] for n in order]
 
+    @staticmethod
+    def kept_in(order: list[LayerInfo]) -> set[str]:
+        """The outputs that a layer of ``order`` (a base's :meth:`code_order`) reads after
+        others came between (a shortcut): code keeps them in variables, as
+        :meth:`Analysis.kept_outputs` tells for a model's own layers."""
+        return {s for j, c in enumerate(order) for s in c.inputs if j and order[j - 1].name != s}
+
     @property
     def activation_size(self) -> int:
         """Values in this layer's output for one example."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from specdsl import ir
 from specdsl.diagnostics import Diagnostic
 from specdsl.syntax.errors import statement_chunks
+from specdsl.syntax.format import comment_start
 
 # A text with neither a block nor a loop skips the work (one regex scan).
 _MAYBE = re.compile(r"(?:^|[;\n])[ \t]*(?:block|for)[ \t]", re.MULTILINE)
@@ -126,20 +127,8 @@ def _blank(out: list[str], start: int, end: int) -> None:
 
 
 def _without_comment(piece: str) -> str:
-    in_string = escaped = False
-    for i, c in enumerate(piece):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c == "#":
-            return piece[:i]
-    return piece
+    pos = comment_start(piece)
+    return piece if pos is None else piece[:pos]
 
 
 # ---- templates ----------------------------------------------------------------------------

@@ -327,7 +327,7 @@ def _comments(source: str) -> list[tuple[int, str, bool]]:
     """(line, text, whole_line) for every comment of the source."""
     out = []
     for i, raw in enumerate(_source_lines(source), start=1):
-        pos = _comment_start(raw)
+        pos = comment_start(raw)
         if pos is None:
             continue
         whole = not raw[:pos].replace(";", " ").strip()  # nothing but separators before it
@@ -340,7 +340,8 @@ def _source_lines(source: str) -> list[str]:
     return [line.removesuffix("\r") for line in source.split("\n")]
 
 
-def _comment_start(line: str) -> int | None:
+def comment_start(line: str) -> int | None:
+    """Where a ``#`` comment starts on the line: not inside a string (escapes followed)."""
     in_string = escaped = False
     for i, c in enumerate(line):
         if in_string:

@@ -107,22 +107,21 @@ class BlockLowering:
         )
 
     # ---- calls -----------------------------------------------------------------------
-    def s_call_stmt(self, t: Tree, span: ir.Span | None = None, written: str | None = None):
-        first = len(self.layers)
-        top = not self.call_stack
+    def s_call_stmt(self, t: Tree, span: ir.Span | None = None):
+        """A call; at the top level (not inside a block) it is also recorded for fmt."""
         span = span or span_of(t)
-        if not top:
+        if self.call_stack:
             self._call(t, span)
             return
+        first = len(self.layers)
         try:
             self._call(t, span)
         except _Abort:
             pass
-        if top:
-            written = written or self._source_of(t)
-            self.call_records.append(
-                ir.BlockCall(call=written, first=first, count=len(self.layers) - first, span=span)
-            )
+        count = len(self.layers) - first
+        self.call_records.append(
+            ir.BlockCall(call=self._source_of(t), first=first, count=count, span=span)
+        )
 
     def _source_of(self, t: Tree) -> str:
         parts = []

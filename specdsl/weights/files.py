@@ -65,10 +65,7 @@ def read_weights(path: str | Path, analysis: Analysis) -> dict[str, np.ndarray]:
         validate(tensors, analysis, str(path))
         return tensors
     except CheckpointError as e:
-        message = str(e)
-        if not message.startswith(str(path)):  # e.g. "state dict: missing ..."
-            message = f"{path}: {message.split(': ', 1)[-1]}"
-        raise WeightFileError(message) from None
+        raise _naming(path, e) from None
 
 
 def read_base_weights(path: str | Path, analysis: Analysis, base: str) -> dict[str, np.ndarray]:
@@ -101,10 +98,7 @@ def read_base_weights(path: str | Path, analysis: Analysis, base: str) -> dict[s
                 )
             return efficientnet.to_canonical(state, analysis, source=str(path), scope=base)
     except CheckpointError as e:  # EfficientNetWeightsError is one
-        message = str(e)
-        if not message.startswith(str(path)):
-            message = f"{path}: {message.split(': ', 1)[-1]}"
-        raise WeightFileError(message) from None
+        raise _naming(path, e) from None
     missing = sorted(keys - set(tensors))
     if missing:
         raise WeightFileError(f"{path}: no '{missing[0]}' for base '{base}'")
@@ -114,6 +108,14 @@ def read_base_weights(path: str | Path, analysis: Analysis, base: str) -> dict[s
                 f"{path}: '{key}' has shape {tuple(tensors[key].shape)}, the base needs {want[key]}"
             )
     return {k: tensors[k] for k in sorted(keys)}
+
+
+def _naming(path: Path, e: CheckpointError) -> WeightFileError:
+    """The error as one line that starts with the file (not "state dict: missing ...")."""
+    message = str(e)
+    if not message.startswith(str(path)):
+        message = f"{path}: {message.split(': ', 1)[-1]}"
+    return WeightFileError(message)
 
 
 def _read_keras(path: Path, analysis: Analysis) -> dict[str, np.ndarray]:
