@@ -1,4 +1,6 @@
-"""The Keras package: model.py, train.py and the spec they were generated from.
+"""The Keras package: model.py, train.py and the spec they were generated from; with weights
+(``specdsl build --weights``) also ``model.weights.h5``, which ``build_model().load_weights``
+reads.
 
 How the files are written is shared by every backend (:mod:`specdsl.backends.package`); the
 spec copy is the canonical text without comments.
@@ -16,18 +18,46 @@ from specdsl.backends.registry import BackendError
 from specdsl.check.analysis import Analysis
 
 
-def package_sources(analysis: Analysis) -> dict[str, str]:
-    """File name -> text of every file of the package (nothing is written)."""
+def package_sources(analysis: Analysis, *, train: bool = True) -> dict[str, str]:
+    """File name -> text of every file of the package (nothing is written); without ``train``
+    no train.py (a spec with no loss is a model to run, not to train)."""
     try:
         code = {
             "model.py": model_source(analysis),
-            "train.py": train_source(analysis),
         }
+        if train:
+            code["train.py"] = train_source(analysis)
     except CodeError as e:
         raise BackendError(f"{analysis.spec.source or '<spec>'}: {e}") from None
     return with_spec(analysis, code, comments=False)
 
 
-def write_package(analysis: Analysis, out: Path) -> list[Path]:
-    """Write the package into ``out``: all files or none, nothing if any cannot be made."""
-    return write_files(package_sources(analysis), out)
+WEIGHTS_FILE = "model.weights.h5"  # Keras's own format: build_model().load_weights(...)
+
+
+def weights_file(analysis: Analysis, tensors: dict) -> bytes:
+    """``tensors`` (canonical, every weight of the model) as the emitted model's
+    ``model.weights.h5``: the model is built by the emitted code and saves itself, so the file
+    is exactly what ``build_model().load_weights`` expects. Imports Keras."""
+    import tempfile
+
+    from specdsl.backends.keras.runtime import build_keras_model, set_weights
+
+    model = build_keras_model(analysis)
+    set_weights(model, analysis, tensors)
+    with tempfile.TemporaryDirectory(prefix="specdsl-build-") as tmp:
+        path = Path(tmp) / WEIGHTS_FILE
+        model.save_weights(path)
+        return path.read_bytes()
+
+
+def write_package(analysis: Analysis, out: Path, weights: dict | None = None) -> list[Path]:
+    """Write the package into ``out``: all files or none, nothing if any cannot be made.
+
+    A spec without a loss gets no train.py; ``weights`` (canonical tensors) adds
+    ``model.weights.h5``."""
+    trains = bool(analysis.spec.training.loss)
+    files: dict[str, str | bytes] = dict(package_sources(analysis, train=trains))
+    if weights is not None:
+        files[WEIGHTS_FILE] = weights_file(analysis, weights)
+    return write_files(files, out)

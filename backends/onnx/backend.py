@@ -1,4 +1,5 @@
-"""``specdsl build SPEC --backend onnx``: the model as one ``.onnx`` file with fresh weights."""
+"""``specdsl build SPEC --backend onnx``: the model as one ``.onnx`` file, with fresh weights or
+those of ``--weights``."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ def _load():
 
 @register("onnx")
 class OnnxBackend:
-    def build(self, analysis: Analysis, out: Path) -> list[Path]:
-        """Write ``<out>/<name>.onnx`` with fresh (Glorot-uniform, seed 0) weights."""
+    def build(self, analysis: Analysis, out: Path, weights=None) -> list[Path]:
+        """Write ``<out>/<name>.onnx`` with ``weights`` (canonical tensors, as
+        :func:`specdsl.weights.files.read_weights` gives them) or fresh (Glorot-uniform,
+        seed 0) ones."""
         from specdsl.fileio import ensure_folder
         from specdsl.weights.checkpoint import random_weights
 
@@ -33,4 +36,5 @@ class OnnxBackend:
         path = ensure_folder(out) / f"{analysis.spec.name}.onnx"
         if path.is_dir():
             raise BackendError(f"{path}: is a folder; the model file cannot be written there")
-        return [export(analysis, random_weights(analysis), path)]
+        tensors = random_weights(analysis) if weights is None else weights
+        return [export(analysis, tensors, path)]

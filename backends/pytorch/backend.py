@@ -12,10 +12,10 @@ from specdsl.check.analysis import Analysis
 class PyTorchBackend:
     name = "pytorch"
 
-    def build(self, analysis: Analysis, out: Path) -> list[Path]:
+    def build(self, analysis: Analysis, out: Path, weights=None) -> list[Path]:
         from specdsl.backends.pytorch.package import write_package
 
-        return write_package(analysis, Path(out))
+        return write_package(analysis, Path(out), weights)
 
     def train(self, analysis: Analysis, options: TrainOptions) -> Path:
         from specdsl.backends.pytorch.launch import train

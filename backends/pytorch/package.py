@@ -1,4 +1,6 @@
-"""The PyTorch package: model.py, data.py, train.py and the spec they were generated from.
+"""The PyTorch package: model.py, data.py, train.py and the spec they were generated from;
+with weights (``specdsl build --weights``) also ``model.pt``, the state dict the model class
+loads (the same file a training run leaves).
 
 How the files are written is shared by every backend (:mod:`specdsl.backends.package`); the
 spec copy keeps the comments of the spec file.
@@ -15,16 +17,43 @@ from specdsl.backends.pytorch.train import train_source
 from specdsl.check.analysis import Analysis
 
 
-def package_sources(analysis: Analysis) -> dict[str, str]:
-    """File name -> text of every file of the package (nothing is written)."""
+def package_sources(analysis: Analysis, *, train: bool = True) -> dict[str, str]:
+    """File name -> text of every file of the package (nothing is written); without ``train``
+    no train.py (a spec with no loss is a model to run, not to train)."""
     code = {
         "model.py": model_source(analysis),
         "data.py": data_source(analysis),
-        "train.py": train_source(analysis),
     }
+    if train:
+        code["train.py"] = train_source(analysis)
     return with_spec(analysis, code, comments=True)
 
 
-def write_package(analysis: Analysis, out: Path) -> list[Path]:
-    """Write the package into ``out``: all files or none, nothing if any cannot be made."""
-    return write_files(package_sources(analysis), out)
+WEIGHTS_FILE = "model.pt"  # as a training run names it (snippets/run.py)
+
+
+def weights_file(analysis: Analysis, tensors: dict) -> bytes:
+    """``tensors`` (canonical) as the model class's state dict, saved by ``torch.save``
+    (``torch.load(..., weights_only=True)`` reads it). Imports PyTorch."""
+    import io
+
+    import numpy as np
+    import torch
+
+    from specdsl.backends.pytorch.layout import canonical_to_torch
+
+    state = canonical_to_torch(tensors, analysis)
+    buffer = io.BytesIO()
+    torch.save({k: torch.from_numpy(np.array(v)) for k, v in state.items()}, buffer)
+    return buffer.getvalue()
+
+
+def write_package(analysis: Analysis, out: Path, weights: dict | None = None) -> list[Path]:
+    """Write the package into ``out``: all files or none, nothing if any cannot be made.
+
+    A spec without a loss gets no train.py; ``weights`` (canonical tensors) adds ``model.pt``."""
+    trains = bool(analysis.spec.training.loss)
+    files: dict[str, str | bytes] = dict(package_sources(analysis, train=trains))
+    if weights is not None:
+        files[WEIGHTS_FILE] = weights_file(analysis, weights)
+    return write_files(files, out)

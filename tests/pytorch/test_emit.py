@@ -97,8 +97,12 @@ def test_unsupported_metric_is_refused(tmp_path):
     _refused(text, "does not compute metric 'auc'", tmp_path)
 
 
-def test_missing_loss_is_refused(tmp_path):
-    _refused("model m\ninput 8x8x3\nflatten\ndense 1 sigmoid\n", "no 'loss' statement", tmp_path)
+def test_missing_loss_builds_a_model_to_run_but_no_training(tmp_path):
+    a = loads("model m\ninput 8x8x3\nflatten\ndense 1 sigmoid\n")
+    written = registry.get("pytorch").build(a, tmp_path / "out")
+    assert sorted(p.name for p in written) == ["data.py", "m.spec", "model.py"]
+    with pytest.raises(registry.BackendError, match="no 'loss' statement"):
+        package_sources(a)  # what `specdsl train` writes
 
 
 def test_cli_build_reports_one_line(tmp_path):
