@@ -19,6 +19,7 @@ class Ctx:
     drop_activation: bool = False  # the model's final sigmoid/softmax goes to forward()
     module_class: str | None = None  # for a base: the class emitted for it
     sources: tuple[str, ...] = ("x",)  # a merge's operands (variables of the forward)
+    fresh: bool = False  # x is a tensor nobody else reads: an activation may overwrite it
 
 
 @dataclass
@@ -85,6 +86,24 @@ INPLACE_ACTIVATIONS = {
     "relu6": "F.relu6({x}, inplace=True)",
     "leaky_relu": "F.leaky_relu({x}, 0.2, inplace=True)",
 }
+
+
+# Layers whose output is a new tensor that their own backward does not need (a conv's or
+# dense's needs its input, batch norm's its input and statistics, a sum nothing): an activation
+# layer right after one of them, when nothing else reads that output, may work in place.
+FRESH_OUTPUT_KINDS = frozenset({"conv", "dwconv", "sepconv", "dense", "batchnorm", "add"})
+
+
+def fresh_output(info, kept: set[str]) -> bool:
+    """``info``'s output may be overwritten by the next layer: a new tensor (see
+    FRESH_OUTPUT_KINDS) with no activation of its own (whose backward would need it), read by
+    nothing else (not kept for a later layer)."""
+    return (
+        info is not None
+        and info.kind in FRESH_OUTPUT_KINDS
+        and getattr(info.layer, "activation", None) in (None, "linear")
+        and info.name not in kept
+    )
 
 
 def activation(name: str | None, expr: str, rank: int, fresh: bool = False) -> str:

@@ -182,7 +182,8 @@ def activation_layer(layer: ir.Activation, ctx: Ctx) -> Code:
     if ctx.drop_activation or layer.activation == "linear":
         return Code(comment=f"{ctx.info.name}: {layer.activation}")
     rank = len(ctx.info.input_shape)
-    return Code(forward=[f"x = {activation(layer.activation, 'x', rank)}  # {ctx.info.name}"])
+    code = activation(layer.activation, "x", rank, fresh=ctx.fresh)
+    return Code(forward=[f"x = {code}  # {ctx.info.name}"])
 
 
 def _fraction(text: str | None, value: float) -> str:

@@ -19,7 +19,7 @@ from pathlib import PurePath
 from specdsl import ir
 from specdsl.backends.pytorch import augment as _augment  # noqa: F401  (registers emitters)
 from specdsl.backends.pytorch import layers as _layers  # noqa: F401  (registers emitters)
-from specdsl.backends.pytorch.code import EMIT, Code, Ctx, activation, nchw
+from specdsl.backends.pytorch.code import EMIT, Code, Ctx, activation, fresh_output, nchw
 from specdsl.backends.pytorch.layout import module_names
 from specdsl.backends.registry import BackendError
 from specdsl.backends.source import pick
@@ -137,8 +137,10 @@ def _emit(
     drop: bool = False,
     module_class: str | None = None,
     sources: tuple[str, ...] = ("x",),
+    fresh: bool = False,
 ):
-    return EMIT.lookup(info.layer)(info.layer, Ctx(info, attr, drop, module_class, sources))
+    ctx = Ctx(info, attr, drop, module_class, sources, fresh)
+    return EMIT.lookup(info.layer)(info.layer, ctx)
 
 
 def _method(name: str, doc: str, lines: list[str], result: str = "x") -> list[str]:
@@ -156,6 +158,7 @@ def _base_class(info: LayerInfo, cls: str, names: dict[str, str]) -> tuple[list,
     # In a base that is a graph (ResNet50), an output read after x has moved on is kept in a
     # variable named like its module, as the model's forward keeps them.
     kept = LayerInfo.kept_in(children)
+    by_name = {child.name: child for child in children}
     if ir.INPUT in kept:
         body.forward.append("inputs = x")
     var_of = {ir.INPUT: "inputs"}
@@ -168,7 +171,8 @@ def _base_class(info: LayerInfo, cls: str, names: dict[str, str]) -> tuple[list,
         sources = tuple("x" if s == current else var_of[s] for s in child.inputs)
         if not ir.kind_of(child.layer).merge and sources and sources[0] != "x":
             body.forward.append(f"x = {sources[0]}")  # a branch: this layer reads another
-        body.add(_emit(child, attr, sources=sources), child)
+        fresh = sources == ("x",) and fresh_output(by_name.get(current), kept)
+        body.add(_emit(child, attr, sources=sources, fresh=fresh), child)
         current = child.name
         if child.name in kept:
             var_of[child.name] = attr
@@ -203,6 +207,7 @@ def model_source(analysis: Analysis) -> str:
     part = features if base else body
     augmenting: list[str] = []
     kept = analysis.kept_outputs()
+    layer_of = {info.name: info for info in analysis.layers}
     var_of = {ir.INPUT: "inputs"}
     current = ir.INPUT
     if kept & ({ir.INPUT} | augmenting_names(analysis)):  # the images, read again later
@@ -217,6 +222,7 @@ def model_source(analysis: Analysis) -> str:
         sources = tuple("x" if s == current else var_of[s] for s in info.inputs)
         if not ir.kind_of(info.layer).merge and sources and sources[0] != "x":
             part.forward.append(f"x = {sources[0]}")  # a branch: this layer reads another
+        fresh = sources == ("x",) and fresh_output(layer_of.get(current), kept)
         current = info.name
         if info.kind == "base":
             lines, inner = _base_class(info, base_cls, names)
@@ -227,7 +233,7 @@ def model_source(analysis: Analysis) -> str:
             part.add(_emit(info, attr, module_class=base_cls), info)
             part = body
             continue
-        part.add(_emit(info, attr, drop=info is act_info, sources=sources), info)
+        part.add(_emit(info, attr, drop=info is act_info, sources=sources, fresh=fresh), info)
         if info.name in kept:
             var_of[info.name] = attr
             part.forward.append(f"{attr} = x")

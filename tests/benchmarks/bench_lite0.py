@@ -4,7 +4,7 @@
 The real ImageNet model (specs/efficientnet_lite0_imagenet.spec with the shared
 efficientnet_pytorch weights): ONNX Runtime on the file ``specdsl export`` writes, against the
 same model and weights in Keras (``model.predict``) and PyTorch eager (``torch.no_grad``,
-NCHW float32), all on the same 32 real photos (the shared JPEGs repeated, as ``specdsl run``
+float32, NCHW and channels_last), all on the same 32 real photos (the shared JPEGs repeated, as ``specdsl run``
 prepares them). Each framework runs in its own process, one after the other (TensorFlow and
 PyTorch never share one), with all the machine's cores. Times are medians of repeated batches
 after warm-up: wall time, and CPU time (user + system, every thread).
@@ -83,6 +83,9 @@ def one(framework: str, onnx_path: str, pth: str, images_path: str) -> dict[str,
     set_weights(model, analysis, tensors)
     model.eval()
     xt = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+    if framework == "pytorch_channels_last":  # PyTorch's own advice for CPU convnets
+        model = model.to(memory_format=torch.channels_last)
+        xt = xt.contiguous(memory_format=torch.channels_last)
 
     def step():
         with torch.no_grad():
@@ -106,7 +109,7 @@ def main() -> int:
         subprocess.run([*cmd, "-o", str(onnx_path)], check=True, cwd=ROOT, capture_output=True)
         np.save(images_path, photos(data))
         results = {}
-        for framework in ("onnxruntime", "keras", "pytorch"):
+        for framework in ("onnxruntime", "keras", "pytorch", "pytorch_channels_last"):
             args = [framework, str(onnx_path), str(pth), str(images_path)]
             res = subprocess.run(
                 [sys.executable, __file__, "--one", *args],
@@ -124,7 +127,7 @@ def main() -> int:
     for name, r in results.items():
         ratio = f"  {r['wall'] / base['wall']:.2f}x ONNX Runtime's" if base else ""
         print(
-            f"  {name:12s} {r['wall'] * 1000:8.1f} ms wall  {r['cpu'] * 1000:8.1f} ms CPU"
+            f"  {name:21s} {r['wall'] * 1000:8.1f} ms wall  {r['cpu'] * 1000:8.1f} ms CPU"
             f"  {BATCH / r['wall']:6.1f} images/s{ratio}"
         )
     return 0
