@@ -4,10 +4,11 @@
 The real ImageNet model (specs/efficientnet_lite0_imagenet.spec with the shared
 efficientnet_pytorch weights): ONNX Runtime on the file ``specdsl export`` writes, against the
 same model and weights in Keras (``model.predict``) and PyTorch eager (``torch.no_grad``,
-float32, NCHW and channels_last), all on the same 32 real photos (the shared JPEGs repeated, as ``specdsl run``
-prepares them). Each framework runs in its own process, one after the other (TensorFlow and
-PyTorch never share one), with all the machine's cores. Times are medians of repeated batches
-after warm-up: wall time, and CPU time (user + system, every thread).
+float32, NCHW and channels_last), all on the same 32 real photos (the shared JPEGs repeated,
+as ``specdsl run`` prepares them). Each framework runs in its own process, one after the
+other (TensorFlow and PyTorch never share one), with all the machine's cores. Times are
+medians of repeated batches after warm-up: wall time, and CPU time (user + system, every
+thread).
 """
 
 from __future__ import annotations
