@@ -32,26 +32,46 @@ def _layer_infos(analysis) -> list:
 
 
 def keras_layers(spec: str, weights: str, images: str, out: str) -> None:
-    """(In the subprocess) every layer's Keras output, saved as ``out`` (.npz by layer name)."""
+    """(In the subprocess) every layer's Keras output, saved as ``out`` (.npz by layer name).
+
+    A base is a nested model, whose layers' outputs belong to its own graph: the outer model
+    gives each base's input, and a model over the base's graph gives its layers' outputs.
+    """
     import keras
 
+    from specdsl import ir
     from specdsl.api import load
-    from specdsl.backends.keras.runtime import build_keras_model, keras_layer, set_weights
+    from specdsl.backends.keras.runtime import build_keras_model, set_weights
     from specdsl.weights.files import read_weights
 
     a = load(spec)
     model = build_keras_model(a)
     set_weights(model, a, read_weights(Path(weights), a))
-    names, outputs = [], []
-    for info in _layer_infos(a):
-        try:
-            outputs.append(keras_layer(model, info).output)
-            names.append(info.name)
-        except (ValueError, AttributeError):
-            continue  # a layer Keras does not keep (e.g. folded away)
-    sub = keras.Model(model.inputs, outputs)
-    got = sub(_framework_input(a, np.load(images)), training=False)
-    np.savez(out, **{n: np.asarray(v) for n, v in zip(names, got, strict=True)})
+
+    def tensor(name: str):
+        return model.inputs[0] if name == ir.INPUT else model.get_layer(name).output
+
+    names, outputs, bases = [], [], []
+    for info in a.layers:
+        if info.kind == "input":
+            continue
+        if info.children:  # its input now, its layers' outputs below
+            bases.append(info)
+            outputs.append(tensor(info.inputs[0]))
+            names.append(f"<input of {info.name}>")
+            continue
+        names.append(info.name)
+        outputs.append(model.get_layer(info.name).output)
+    got = keras.Model(model.inputs, outputs)(_framework_input(a, np.load(images)), training=False)
+    found = {n: np.asarray(v) for n, v in zip(names, got, strict=True)}
+    for info in bases:
+        nested = model.get_layer(info.name)
+        inner = [c.name for c in info.children if c.kind != "input"]
+        sub = keras.Model(nested.inputs, [nested.get_layer(n).output for n in inner])
+        values = sub(found.pop(f"<input of {info.name}>"), training=False)
+        found |= {n: np.asarray(v) for n, v in zip(inner, values, strict=True)}
+    order = [i.name for i in _layer_infos(a) if i.name in found]
+    np.savez(out, **{n: found[n] for n in order})
 
 
 ACTIVATIONS = {
@@ -68,18 +88,22 @@ ACTIVATIONS = {
 
 
 def torch_layers(spec: str, weights: str, images: str, out: str) -> None:
-    """(In the subprocess) every top-level layer's PyTorch output, NHWC, after the layer's own
-    activation (applied outside the module in the emitted code), saved as ``out``."""
+    """(In the subprocess) the PyTorch output of every layer that is a module, a base's layers
+    included (``vgg16.block1_conv1``), NHWC, after the layer's own activation (applied outside
+    the module in the emitted code), saved as ``out``. Layers the emitted forward computes
+    inline (an activation layer, a sum, rescaling) have no module and are not reported."""
     import torch
 
     from specdsl.api import load
+    from specdsl.backends.pytorch.layout import module_names
     from specdsl.backends.pytorch.runtime import build_torch_model, set_weights
     from specdsl.weights.files import read_weights
 
     a = load(spec)
     model = build_torch_model(a)
     set_weights(model, a, read_weights(Path(weights), a))
-    acts = {i.name: getattr(i.layer, "activation", None) for i in a.layers}
+    infos = _layer_infos(a)
+    acts = {i.name: getattr(i.layer, "activation", None) for i in infos}
     got: dict[str, np.ndarray] = {}
 
     def hook(name):
@@ -89,14 +113,20 @@ def torch_layers(spec: str, weights: str, images: str, out: str) -> None:
             else:
                 x = output.detach().numpy()
                 x = x.transpose(0, 2, 3, 1) if x.ndim == 4 else x
-            if acts.get(name) in ACTIVATIONS:
+            if acts.get(name) in ACTIVATIONS:  # a copy: the forward may go on in place
                 got[name] = ACTIVATIONS[acts[name]](x.astype(np.float64))
 
         return save
 
-    for name, module in model.named_children():
-        if name in acts:
-            module.register_forward_hook(hook(name))
+    paths = module_names(a)
+    for info in infos:
+        if info.kind in ("input", "base") or info.name not in paths:
+            continue
+        try:
+            module = model.get_submodule(paths[info.name])
+        except AttributeError:
+            continue  # computed inline in the forward
+        module.register_forward_hook(hook(info.name))
     x = _framework_input(a, np.load(images)).transpose(0, 3, 1, 2).copy()
     with torch.no_grad():
         model(torch.from_numpy(x))

@@ -43,3 +43,26 @@ def test_layers_against_keras(shared_data, tmp_path):
         assert all(r["ok"] for r in pt)
     q = doc["targets"]["int8"]["layers"]
     assert all(0 < r["max_rel"] < 0.1 for r in q)  # quantized, and still close
+
+
+def test_layers_inside_a_pretrained_base(shared_data):
+    """The real Lite0 classifier: its base's layers (a nested model in Keras, a submodule in
+    PyTorch) are compared one by one, not only the base's output."""
+    pytest.importorskip("keras", reason="Keras is not installed")
+    from specdsl.api import load
+
+    spec = SPECS / "efficientnet_lite0_imagenet.spec"
+    pth = shared_data / "weights" / "efficientnet-lite0-57934424.pth"
+    res = specdsl("verify", spec, "--weights", pth, "--images", shared_data / "images",
+                  "--count", 2, "--json")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    base = next(i for i in load(spec).layers if i.children)
+    inner = {c.name for c in base.children if c.kind != "input"}
+    fp = doc["targets"]["onnxruntime"]["layers"]
+    assert inner <= {r["layer"] for r in fp}  # every layer of the base
+    assert all(r["ok"] for r in fp)
+    if "pytorch" in doc["targets"]:
+        pt = {r["layer"] for r in doc["targets"]["pytorch"]["layers"]}
+        assert {"stem_conv", "block1a_dwconv", "block7a_project_bn", "head_conv"} <= pt
+        assert all(r["ok"] for r in doc["targets"]["pytorch"]["layers"])
