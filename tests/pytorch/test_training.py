@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,11 @@ def test_mnist_trains_and_its_checkpoint_is_backend_neutral(shared_data, tmp_pat
     result = train(spec, shared_data / "mnist", run, "--limit", "3000", "--epochs", "2")
     assert RUN_FILES | {"curves.png", "mnist_convnet.spec"} <= {p.name for p in run.iterdir()}
     assert "Trainable params: 104,202" in result.stdout  # = specdsl summary
+    # Keras 3's per-epoch line as its verbose=2 writes it in a log (stdout is not a terminal)
+    epoch_lines = [line for line in result.stdout.splitlines() if line.startswith("47/47 - ")]
+    assert len(epoch_lines) == 2, result.stdout[-2000:]  # 3,000 images, batch 64
+    pattern = r"47/47 - \d+s - \d+(ms|s|us)/step - accuracy: [0-9.e-]+ - loss: [0-9.e-]+"
+    assert re.fullmatch(pattern, epoch_lines[0]), epoch_lines[0]
     h = history(run)
     assert h["stage"] == ["train", "train"] and len(h["history"]["loss"]) == 2
     assert h["test"]["accuracy"] > 0.85  # 3,000 images, two epochs; chance is 0.1

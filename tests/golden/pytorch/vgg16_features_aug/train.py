@@ -142,31 +142,85 @@ class Objective(nn.Module):
 
 
 class Progress:
-    """A Keras-style progress bar for one epoch (rank 0; redrawn in place on a terminal)."""
+    """Keras 3's progress line for one epoch (rank 0). On a terminal a bar redrawn in place:
+    ``63/63 ━━━━━━━━━━━━━━━━━━━━ 26s 400ms/step - accuracy: 0.7211 - loss: 0.5562 - ...``;
+    in a log (not a terminal) one plain line at the end of the epoch, as Keras's verbose=2:
+    ``63/63 - 26s - 400ms/step - accuracy: 0.7211 - loss: 0.5562 - ...``."""
+
+    WIDTH = 20  # Keras's bar width
 
     def __init__(self, total, enabled):
         self.total, self.enabled = total, enabled
         self.tty = enabled and sys.stdout.isatty()
         self.start = self.last = time.perf_counter()
+        self.width = 0  # of the last line drawn, to blank what a shorter one leaves
 
     def update(self, step, logs):
         now = time.perf_counter()
         if self.tty and (now - self.last > 0.2 or step == self.total):
             self.last = now
-            sys.stdout.write("\r" + self.line(step, logs()))
-            sys.stdout.flush()
+            self.draw(self.bar(step, logs(), done=False))
 
     def end(self, logs):
-        if self.enabled:
-            print(("\r" if self.tty else "") + self.line(self.total, logs), flush=True)
+        if self.tty:
+            self.draw(self.bar(self.total, logs, done=True))
+            print(flush=True)
+        elif self.enabled:
+            print(self.plain(logs), flush=True)
 
-    def line(self, step, logs):
-        done = int(30 * step / max(1, self.total))
-        bar = "=" * max(0, done - 1) + (">" if done < 30 else "=") + "." * (30 - done)
+    def draw(self, line):
+        width = len(line)
+        if "NO_COLOR" not in os.environ:  # Keras's colours: the done part green
+            filled = line.count("━")  # the rest of the bar is drawn with "─"
+            if filled:
+                line = line.replace("━" * filled, f"\x1b[32m{'━' * filled}\x1b[0m", 1)
+        sys.stdout.write("\r" + line + " " * max(0, self.width - width))
+        sys.stdout.flush()
+        self.width = width
+
+    def bar(self, step, logs, done):
+        digits = len(str(self.total))
+        filled = int(self.WIDTH * step / max(1, self.total))
         elapsed = time.perf_counter() - self.start
-        items = "".join(f" - {k}: {v:.4f}" for k, v in logs.items())
-        per_step = 1000 * elapsed / max(1, step)
-        return f"{step}/{self.total} [{bar}] - {elapsed:.0f}s {per_step:.0f}ms/step{items}"
+        per_step = elapsed / max(1, step)
+        left = per_step * (self.total - step)
+        clock = f"{elapsed:.0f}s" if done else self.eta(left)
+        bar = "━" * filled + "─" * (self.WIDTH - filled)
+        return f"{step:{digits}d}/{self.total} {bar} {clock}{self.step_time(per_step)}" + (
+            self.metrics(logs)
+        )
+
+    def plain(self, logs):
+        elapsed = time.perf_counter() - self.start
+        per_step = elapsed / max(1, self.total)
+        head = f"{self.total}/{self.total} - {elapsed:.0f}s -{self.step_time(per_step)}"
+        return head + self.metrics(logs)
+
+    @staticmethod
+    def eta(seconds):
+        if seconds > 3600:
+            return f"{seconds // 3600:.0f}:{seconds % 3600 // 60:02.0f}:{seconds % 60:02.0f}"
+        if seconds > 60:
+            return f"{seconds // 60:.0f}:{seconds % 60:02.0f}"
+        return f"{seconds:.0f}s"
+
+    @staticmethod
+    def step_time(seconds):
+        if seconds >= 1 or seconds == 0:
+            return f" {seconds:.0f}s/step"
+        if seconds >= 1e-3:
+            return f" {seconds * 1000:.0f}ms/step"
+        return f" {seconds * 1e6:.0f}us/step"
+
+    @staticmethod
+    def metrics(logs):
+        """Keras's order: training metrics by name, then validation's by name."""
+        keys = sorted(k for k in logs if not k.startswith("val_"))
+        keys += sorted(k for k in logs if k.startswith("val_"))
+        return "".join(
+            f" - {k}: {logs[k]:.4f}" if abs(logs[k]) > 1e-3 else f" - {k}: {logs[k]:.4e}"
+            for k in keys
+        )
 
 
 def set_frozen(model, frozen):
