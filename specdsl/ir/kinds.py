@@ -11,7 +11,7 @@ Adding a layer kind, step by step (README, "How it is built", says the same):
 
 1. its IR class in :mod:`specdsl.ir.layers` and its row here;
 2. its grammar rule in ``grammars/specdsl.lark`` and its ``l_<rule>`` in
-   :mod:`specdsl.syntax.lower_layers`, its text in :mod:`specdsl.syntax.format`;
+   :mod:`specdsl.syntax.lower_layers`, its text in :mod:`specdsl.syntax.format_layers`;
 3. its shape rule in :mod:`specdsl.check.shapes` (a windowed kind also gets ``window``);
 4. one handler in each target (``backends/<target>/layers.py``) and one reader in each
    importer (``backends/keras/read_layers.py``, ``backends/onnx/read_layers.py``).

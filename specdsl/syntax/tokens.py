@@ -188,7 +188,7 @@ def pair(values: list[int]) -> tuple[int, int]:
 # no tab, line break or NUL) and no lone surrogates; its escapes are \\ \" \uXXXX and
 # \UXXXXXXXX (hex digits, the character must itself be allowed). Anything else after a
 # backslash is an error. grammars/specdsl.lark and README ("The language") say the same;
-# the formatter (specdsl.syntax.format.quote) writes strings back under the same rules.
+# the formatter (specdsl.syntax.format_values.quote) writes strings back under the same rules.
 _HEX = {"u": 4, "U": 8}
 
 
