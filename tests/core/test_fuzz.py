@@ -32,7 +32,7 @@ from hypothesis.extra.lark import from_lark
 from lark.lexer import PatternStr
 
 from specdsl.syntax.grammar import parser
-from tests.benchmarks import fuzz_specs
+from tests.benchmarks import fuzz_oracle, fuzz_specs
 from tests.benchmarks.fuzz_specs import (
     MUTATIONS,
     TERMINAL_VALUES,
@@ -152,19 +152,19 @@ def test_oracle_reports_errors_as_errors():
 
 
 def test_oracle_catches_a_format_that_loses_meaning(monkeypatch):
-    real = fuzz_specs.format_spec
+    real = fuzz_oracle.format_spec
     monkeypatch.setattr(
-        fuzz_specs, "format_spec", lambda s, src=None: real(s, src).replace("32", "33")
+        fuzz_oracle, "format_spec", lambda s, src=None: real(s, src).replace("32", "33")
     )
     with pytest.raises(PropertyViolation, match=r"parse\(fmt\(x\)\) != parse\(x\)"):
         check_text("input 28x28x1\nconv 32 k3 relu\nflatten\ndense 10 softmax")
 
 
 def test_oracle_catches_a_format_that_is_not_idempotent(monkeypatch):
-    real = fuzz_specs.format_spec
+    real = fuzz_oracle.format_spec
     calls = itertools.count()  # each call writes one more comment: never the same text twice
     monkeypatch.setattr(
-        fuzz_specs, "format_spec", lambda s, src=None: f"{real(s, src)}#{next(calls)}\n"
+        fuzz_oracle, "format_spec", lambda s, src=None: f"{real(s, src)}#{next(calls)}\n"
     )
     with pytest.raises(PropertyViolation, match="not idempotent"):
         check_text("input 28x28x1\nflatten\ndense 10 softmax")
