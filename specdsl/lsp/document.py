@@ -16,6 +16,7 @@ from lsprotocol import types as lsp
 from specdsl.check.analysis import Analysis, LayerInfo
 from specdsl.diagnostics import Diagnostic
 from specdsl.ir.span import Span
+from specdsl.syntax.format_comments import comment_start
 
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 
@@ -75,7 +76,7 @@ class SpecDocument:
         """The word under the cursor (or just before it), outside comments."""
         text = self.line(pos.line)
         col = char_column(text, pos.character)
-        comment = _comment_start(text)
+        comment = comment_start(text)
         if comment is not None and col > comment:
             return None
         for m in WORD.finditer(text):
@@ -104,24 +105,13 @@ class SpecDocument:
         return self.analysis.find(name) if self.analysis else None
 
 
-def _comment_start(line: str) -> int | None:
-    """Where a ``#`` comment starts on the line (not inside a string)."""
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == "#" and not quoted:
-            return i
-    return None
-
-
 def statement_before(line: str, column: int) -> str:
     """The text of the statement the cursor is in, from its start up to the cursor.
 
     Statements are separated by ';' and newlines; a written layer name (``block1: ``) and a
     stage's indentation are dropped."""
     head = line[:column]
-    comment = _comment_start(head)
+    comment = comment_start(head)
     if comment is not None:
         return "#"
     head = head.rsplit(";", 1)[-1].lstrip()

@@ -7,8 +7,9 @@ import re
 from lsprotocol import types as lsp
 
 from specdsl.ir import kind_of
-from specdsl.lsp.document import SpecDocument, _comment_start
+from specdsl.lsp.document import SpecDocument
 from specdsl.lsp.hover import shape_text
+from specdsl.syntax.format_comments import comment_start
 from specdsl.zoo import zoo_path
 
 
@@ -112,7 +113,7 @@ def references(doc: SpecDocument, pos: lsp.Position, declaration: bool) -> list[
     out = []
     here = definition(doc, pos)
     for n, line in enumerate(doc.lines):
-        stop = _comment_start(line)
+        stop = comment_start(line)
         for m in pattern.finditer(line if stop is None else line[:stop]):
             start = doc.position(n + 1, m.start() + 1)
             end = doc.position(n + 1, m.end() + 1)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from specdsl import ir
 from specdsl.diagnostics import Diagnostic
 from specdsl.syntax.errors import statement_chunks
-from specdsl.syntax.format import comment_start
+from specdsl.syntax.format_comments import comment_start
 
 # A text with neither a block nor a loop skips the work (one regex scan).
 _MAYBE = re.compile(r"(?:^|[;\n])[ \t]*(?:block|for)[ \t]", re.MULTILINE)

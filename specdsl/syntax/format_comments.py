@@ -32,7 +32,12 @@ def _source_lines(source: str) -> list[str]:
 
 
 def comment_start(line: str) -> int | None:
-    """Where a ``#`` comment starts on the line: not inside a string (escapes followed)."""
+    """Where a ``#`` comment starts on the line: not inside a string.
+
+    The one scanner for comments (the formatter, block bodies, the language server). Strings
+    follow the grammar's STRING rule (``grammars/specdsl.lark``, read by
+    :func:`specdsl.syntax.tokens.unquote`): a backslash escapes the next character, so
+    ``"a\\"#b"`` is one string and its ``#`` no comment."""
     in_string = escaped = False
     for i, c in enumerate(line):
         if in_string:
