@@ -17,6 +17,7 @@ from specdsl.syntax.blocks import Taken
 from specdsl.syntax.lower_blocks import BlockLowering
 from specdsl.syntax.lower_layers import LayerLowering
 from specdsl.syntax.lower_training import TrainingLowering
+from specdsl.syntax.moved import Repeat
 from specdsl.syntax.tokens import (
     FINITE,
     MAX_COUNT,
@@ -63,6 +64,8 @@ class Lowerer(LayerLowering, TrainingLowering, BlockLowering):
         self.stages: list[dict] = []
         self.seen: dict[str, ir.Span | None] = {}
         self.refs: dict[int, list[Token]] = {}  # layer index -> its input references
+        # id of a statement's tree -> (fields, IR class) of the layer it made, for _replay
+        self.replays: dict[int, tuple[dict, type]] = {}
         self._init_blocks(taken or Taken())
 
     # ---- driver ------------------------------------------------------------------
@@ -83,10 +86,39 @@ class Lowerer(LayerLowering, TrainingLowering, BlockLowering):
                     hint="put layers and the other training settings before the first stage",
                 )
                 continue
-            getattr(self, "s_" + stmt.data)(stmt)
+            if isinstance(stmt, Repeat):
+                if self._replay(stmt):
+                    continue
+                stmt = stmt.moved()
+            self._lower_statement(stmt)
         for loop in loops[k:]:
             self._statement_loop(loop)
         return self.build()
+
+    def _lower_statement(self, stmt: Tree) -> None:
+        """One statement; an unnamed layer that reads the previous one and was lowered without
+        a word to say is remembered, so that its repeats are replayed (:meth:`_replay`)."""
+        said, count = len(self.d), len(self.layers)
+        getattr(self, "s_" + stmt.data)(stmt)
+        if (
+            stmt.data == "layer_stmt"
+            and len(self.d) == said
+            and len(self.layers) == count + 1
+            and isinstance(stmt.children[0], Tree)  # no 'NAME:' before the layer
+            and len(stmt.children) == 1  # no 'from NAME'
+        ):
+            _, fields, cls, _ = self.layers[-1]
+            self.replays[id(stmt)] = (fields, cls)
+
+    def _replay(self, stmt: Repeat) -> bool:
+        """A repeated statement as its first place was lowered, under its own span and
+        automatic name: no copy of its tree, no second lowering. False: not replayable."""
+        made = self.replays.get(id(stmt.first))
+        if made is None:
+            return False
+        fields, cls = made
+        self._add_layer(None, dict(fields), cls, span_of(stmt))
+        return True
 
     def _statement_loop(self, piece) -> None:
         if self.stages:

@@ -9,9 +9,8 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from lark import Token, Tree
+from lark import Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
-from lark.tree import Meta
 from pydantic import ValidationError
 
 from specdsl import ir
@@ -20,12 +19,13 @@ from specdsl.syntax.blocks import Taken, take_blocks
 from specdsl.syntax.errors import diagnose_statement, statement_chunks
 from specdsl.syntax.grammar import parse_slice
 from specdsl.syntax.lower import Lowerer
+from specdsl.syntax.moved import Repeat, moved_tree
 from specdsl.zoo import zoo_path
 
 BOM = "\ufeff"
 
 
-def parse_statements(text: str) -> tuple[Tree, list[Diagnostic], bool]:
+def parse_statements(text: str, lazy: bool = False) -> tuple[Tree, list[Diagnostic], bool]:
     """Parse statement by statement: the tree of those that parse, a diagnostic for each
     that does not, and whether the text as a whole fails to parse.
 
@@ -41,17 +41,19 @@ def parse_statements(text: str) -> tuple[Tree, list[Diagnostic], bool]:
       position of the old statement-by-statement recovery), and the run goes on after it.
 
     Linear in the text however many errors there are; a repetitive spec parses only its
-    distinct statements.
+    distinct statements. With ``lazy``, a repeated statement is a :class:`Repeat` instead of
+    a moved copy: the lowering replays what it made of the first one, or moves it then.
     """
-    return _Statements(text).parse()
+    return _Statements(text, lazy).parse()
 
 
 _RUN = 512  # pieces parsed in one go: what an error costs to parse again, at most
 
 
 class _Statements:
-    def __init__(self, text: str):
+    def __init__(self, text: str, lazy: bool = False):
         self.text = text
+        self.lazy = lazy
         self.stmts: list = []
         self.found: list[Diagnostic] = []
         self.failed = False
@@ -126,7 +128,10 @@ class _Statements:
         if first is not None:
             trees, line0, column0, start0 = first
             lines, columns, chars = line - line0, column - column0, start - start0
-            self.stmts.extend(_moved(t, line0, lines, columns, chars) for t in trees)
+            if self.lazy:
+                self.stmts.extend(Repeat(t, line0, lines, columns, chars) for t in trees)
+            else:
+                self.stmts.extend(moved_tree(t, line0, lines, columns, chars) for t in trees)
             return
         self.failed = True
         trees, diag = diagnose_statement(self.text, start, end, line, column)
@@ -140,66 +145,6 @@ def _parse_span(text: str, first: tuple, last: tuple) -> list:
     start, _, line, column, _ = first
     stop = min(last[1] + 1, len(text))
     return parse_slice(text, start, stop, line, column).children
-
-
-def _moved(node, first_line: int, lines: int, columns: int, chars: int):
-    """A copy of a parse tree (or token) moved down ``lines`` lines, ``chars`` characters
-    on, and ``columns`` columns on ``first_line``, the line its statement starts on."""
-    if isinstance(node, Token):
-        line, end_line = node.line, node.end_line
-        return Token(
-            node.type,
-            node.value,
-            node.start_pos + chars,
-            line + lines,
-            node.column + columns if line == first_line else node.column,
-            end_line + lines,
-            node.end_column + columns if end_line == first_line else node.end_column,
-            node.end_pos + chars,
-        )
-    if not isinstance(node, Tree):  # pragma: no cover - the grammar makes only these
-        return node
-    children = [_moved(c, first_line, lines, columns, chars) for c in node.children]
-    old = node.meta
-    if old.empty:
-        return Tree(node.data, children)
-    meta = Meta()
-    meta.__dict__ = _moved_meta(old.__dict__, first_line, lines, columns, chars)
-    return Tree(node.data, children, meta)
-
-
-def _moved_meta(old: dict, first_line: int, lines: int, columns: int, chars: int) -> dict:
-    """The positions of Lark's propagate_positions, moved (written out: this is the hot
-    loop of a long, repetitive spec)."""
-    new = old.copy()
-    try:
-        if old["line"] == first_line:
-            new["column"] += columns
-        if old["end_line"] == first_line:
-            new["end_column"] += columns
-        if old["container_line"] == first_line:
-            new["container_column"] += columns
-        if old["container_end_line"] == first_line:
-            new["container_end_column"] += columns
-        new["line"] += lines
-        new["end_line"] += lines
-        new["container_line"] += lines
-        new["container_end_line"] += lines
-        new["start_pos"] += chars
-        new["end_pos"] += chars
-        new["container_start_pos"] += chars
-        new["container_end_pos"] += chars
-    except KeyError:  # pragma: no cover - another Lark's Meta: go by the names
-        new = old.copy()
-        for key, value in old.items():
-            if key.endswith("line"):
-                new[key] = value + lines
-            elif key.endswith("column"):
-                if old.get(key.removesuffix("column") + "line") == first_line:
-                    new[key] = value + columns
-            elif key.endswith("pos"):
-                new[key] = value + chars
-    return new
 
 
 @contextmanager
@@ -239,7 +184,7 @@ def parse_with_diagnostics(
     diags = Diagnostics()
     with no_gc():
         rest, taken = take_blocks(text)  # block bodies and loops are lowered from templates
-        tree, errors, failed = parse_statements(rest)
+        tree, errors, failed = parse_statements(rest, lazy=True)
         diags.extend(errors)
         result = _lower(tree, diags, failed, taken, file, name)
         del tree  # freed while the collector is off, so that it never walks the tree
