@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,6 +111,33 @@ def _keras_ordered(run: list) -> list:
     return list(as_keras_list(rebased))
 
 
+def _name_windows(layers: list, zoo: list) -> set[int]:
+    """The positions where ``len(zoo)`` consecutive layers carry exactly the zoo's names (as a
+    multiset), found in one pass. Only there can a run match: ``_keras_ordered`` reorders a
+    run and may drop layers from it, never add one, and a match has the zoo's names."""
+    n = len(zoo)
+    if not n:
+        return set()
+    want = Counter(layer.name for layer in zoo)
+    have: Counter = Counter()
+    off = len(want)  # names whose count in the window is not the zoo's
+
+    def count(name: str, step: int) -> None:
+        nonlocal off
+        before = have[name] == want[name]
+        have[name] += step
+        off += before - (have[name] == want[name])
+
+    starts = set()
+    for j, layer in enumerate(layers):
+        count(layer.name, 1)
+        if j >= n:
+            count(layers[j - n].name, -1)
+        if j >= n - 1 and not off:
+            starts.add(j - n + 1)
+    return starts
+
+
 def group_bases(layers: list) -> list:
     """Find runs of leaf layers that are exactly a zoo base and put them back into a Base."""
     from specdsl.syntax.parse import load_zoo_spec
@@ -117,10 +145,13 @@ def group_bases(layers: list) -> list:
 
     out, i = [], 0
     zoos = [(arch, list(as_keras_list(load_zoo_spec(arch).layers))) for arch in zoo_names()]
+    # the full comparison (reordering a graph run, every layer's settings) only where the
+    # names fit: linear in the layers, where trying every position cost layers x base size
+    starts = {arch: _name_windows(layers, zoo) for arch, zoo in zoos}
     while i < len(layers):
         for arch, zoo in zoos:
             n = len(zoo)
-            if n and _same_layers(zoo, _keras_ordered(layers[i : i + n])):
+            if i in starts[arch] and _same_layers(zoo, _keras_ordered(layers[i : i + n])):
                 out.append(make_base(arch, arch, layers[i : i + n]))
                 i += n
                 break
