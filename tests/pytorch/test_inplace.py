@@ -11,8 +11,8 @@ from specdsl.backends.pytorch import code as code_module
 from specdsl.backends.pytorch.model import model_source
 
 torch = pytest.importorskip("torch")
-from specdsl.backends.pytorch.runtime import load_model_module  # noqa: E402
 from specdsl.backends.pytorch.model import model_class_name  # noqa: E402
+from specdsl.backends.pytorch.runtime import load_model_module  # noqa: E402
 
 SPEC = """model residual
 input 16x16x3
