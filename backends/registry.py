@@ -43,6 +43,7 @@ class TrainOptions:
     precision: str | None = None  # float32, mixed_bfloat16 or mixed_float16 over the spec's
     resume: bool = False  # go on in run_dir from its last checkpoint
     overwrite: bool = False  # clear a non-empty run_dir first
+    workers: int = 1  # train as this many local processes (torchrun; TF_CONFIG for Keras)
 
 
 class Backend(Protocol):

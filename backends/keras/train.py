@@ -27,6 +27,9 @@ IMPORTS = """\
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
+import io
 import json
 import os
 import random
@@ -40,6 +43,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 # isort: split
 # specdsl (installed): the spec, data readers, weight files, the neutral checkpoint
@@ -83,6 +87,18 @@ LOGS = [  # snippets/logs.py
     "TensorBoardLog",
 ]
 RESULTS = ["float32_output", "write_atomic", "save_history", "plot_curves"]  # snippets/run.py
+DISTRIBUTED = [  # snippets/distributed.py: several workers (TF_CONFIG) or several GPUs
+    "Cluster",
+    "find_cluster",
+    "weights_digest",
+    "distribute",
+    "replica_steps",
+    "on_replicas",
+    "metric_results",
+    "score_replicas",
+    "fit_replicas",
+    "evaluate_replicas",
+]
 
 
 def train_source(analysis: Analysis) -> str:
@@ -132,6 +148,8 @@ def train_source(analysis: Analysis) -> str:
         *pick("keras", "training", CHECKPOINT),
         _banner("run logs: TensorBoard"),
         *pick("keras", "logs", LOGS),
+        _banner("several workers (TF_CONFIG) or GPUs: tf.distribute, a step of our own"),
+        *pick("keras", "distributed", DISTRIBUTED),
         _banner("training"),
         *pick("keras", "training", ["BestCheckpoint", "EpochTimer", "count_params"]),
         *pick("keras", "training", ["make_optimizer", "run_stages"]),
@@ -166,6 +184,10 @@ def _header(analysis: Analysis) -> list[str]:
         "tensorboard/ (TensorBoard's event files: tensorboard --logdir RUN_DIR), and after every",
         "epoch last.npz (weights, optimizer state, epoch, history, random state): what --resume",
         "goes on from.",
+        "",
+        "With TF_CONFIG naming several workers (specdsl train --workers N sets it), each worker",
+        "runs this script and they train together (tf.distribute.MultiWorkerMirroredStrategy;",
+        "--batch-size is the global batch); the chief, worker 0, writes the run folder.",
         '"""',
     ]
 

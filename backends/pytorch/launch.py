@@ -1,9 +1,12 @@
 """``specdsl train SPEC --backend pytorch``: the shared launcher (:mod:`specdsl.backends.launch`)
-with what PyTorch needs: last.pt, and the data and base weights checked before PyTorch starts.
+with what PyTorch needs: last.pt, the data and base weights checked before PyTorch starts, and
+``--workers N``: train.py under torchrun, N processes on this machine (DistributedDataParallel).
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from specdsl.backends.launch import base_weights, launch
@@ -42,6 +45,14 @@ def check_inputs(analysis: Analysis, options: TrainOptions) -> None:
         raise CheckpointError(f"{weights}: no such weights file")
 
 
+def torchrun(cmd: list[str], count: int) -> list[tuple[list[str], dict[str, str]]]:
+    """One process: ``python -m torch.distributed.run --standalone --nproc_per_node N train.py
+    ...``, which starts the N workers; each gets its share of the cores as OpenMP threads."""
+    run = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+    threads = str(max(1, (os.cpu_count() or 1) // count))
+    return [([*run, "--nproc_per_node", str(count), *cmd[1:]], {"OMP_NUM_THREADS": threads})]
+
+
 def train(analysis: Analysis, options: TrainOptions) -> Path:
     files = package_sources(analysis)  # every check of the spec before anything is written
-    return launch(analysis, options, files, last=LAST, check=check_inputs, env=ENV)
+    return launch(analysis, options, files, last=LAST, check=check_inputs, env=ENV, spread=torchrun)

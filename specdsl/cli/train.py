@@ -67,6 +67,12 @@ def train(
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Empty a run folder that holds an earlier run, then train."
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        help="Train as this many processes on this machine: torchrun (pytorch), "
+        "TF_CONFIG workers (keras). Default: 1.",
+    ),
     mlflow: str = typer.Option(
         None,
         "--mlflow",
@@ -92,6 +98,8 @@ def train(
         fail("--resume names the run folder; give it without --run-dir", EXIT_USAGE)
     if resume is not None and overwrite:
         fail("--resume and --overwrite exclude each other", EXIT_USAGE)
+    if workers < 1:
+        fail(f"--workers must be at least 1, got {workers}", EXIT_USAGE)
     if precision is not None and precision not in PRECISIONS:
         hint = did_you_mean(precision, PRECISIONS)
         fail(
@@ -119,6 +127,7 @@ def train(
         precision=precision,
         resume=resume is not None,
         overwrite=overwrite,
+        workers=workers,
     )
     try:
         folder = target.train(a, options)

@@ -4,6 +4,7 @@ The constants and definitions before TrainError are placeholders for what train.
 elsewhere."""
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -50,8 +51,12 @@ def start_run(args) -> dict | None:
     return None
 
 
-def train(model, data, args, run_dir: Path, saved, board):
+def train(model, data, args, run_dir: Path, saved, board, cluster):
     return {}
+
+
+def find_cluster():
+    return None
 
 
 def open_board(run_dir: Path, chief: bool = True):
@@ -169,6 +174,9 @@ def main__plain(argv=None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="specdsl-data-") as workdir:
         try:  # check everything before writing anything
+            cluster = find_cluster()  # first: MultiWorkerMirroredStrategy precedes TF's work
+            if not cluster.chief:
+                sys.stdout = io.StringIO()  # the chief alone prints (and each worker's report)
             analysis = load_spec()
             saved = start_run(args)  # with --resume: last.npz, whose settings fill args
             keras.utils.set_random_seed(args.seed)
@@ -176,24 +184,27 @@ def main__plain(argv=None) -> int:
         except (TrainError, DataError, CheckpointError, SpecError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
-        run_dir = args.run_dir
+        run_dir = cluster.run_dir(args, saved, Path(workdir))  # the chief's: args.run_dir
         run_dir.mkdir(parents=True, exist_ok=True)
         if args.overwrite:
             (run_dir / LAST).unlink(missing_ok=True)
         keras.mixed_precision.set_global_policy(args.precision)  # float32 weights always
-        model = build_model()
+        with cluster.scope():  # several replicas: the model's variables on each
+            model = build_model()
         float32_output(model)
-        board = open_board(run_dir)  # TensorBoard's event files, or None
+        board = open_board(run_dir, cluster.chief)  # TensorBoard's event files, or None
         if saved is None:  # a resumed run has them already
             log_spec(board, analysis)
             log_images(board, model, data.preview, args.seed)
-        record = train(model, data, args, run_dir, saved, board)
+        record = train(model, data, args, run_dir, saved, board, cluster)
         if board is not None:
             board.close()
-    save_history(run_dir / "history.json", record)
-    plot_curves(run_dir / "curves.png", record["history"], record["stage"])
-    checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)
-    print(f"Run folder: {run_dir} (history.json, curves.png, model.safetensors)")
+    if cluster.chief:
+        save_history(run_dir / "history.json", record)
+        plot_curves(run_dir / "curves.png", record["history"], record["stage"])
+        checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)
+        print(f"Run folder: {run_dir} (history.json, curves.png, model.safetensors)")
+    cluster.report(model)  # several replicas: what each worker trained, its final weights
     return 0
 
 
@@ -201,6 +212,9 @@ def main__base(argv=None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="specdsl-data-") as workdir:
         try:  # check everything before writing anything
+            cluster = find_cluster()  # first: MultiWorkerMirroredStrategy precedes TF's work
+            if not cluster.chief:
+                sys.stdout = io.StringIO()  # the chief alone prints (and each worker's report)
             analysis = load_spec()
             saved = start_run(args)  # with --resume: last.npz, whose settings fill args
             keras.utils.set_random_seed(args.seed)
@@ -209,24 +223,27 @@ def main__base(argv=None) -> int:
         except (TrainError, DataError, CheckpointError, SpecError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
-        run_dir = args.run_dir
+        run_dir = cluster.run_dir(args, saved, Path(workdir))  # the chief's: args.run_dir
         run_dir.mkdir(parents=True, exist_ok=True)
         if args.overwrite:
             (run_dir / LAST).unlink(missing_ok=True)
         keras.mixed_precision.set_global_policy(args.precision)  # float32 weights always
-        model = build_model()
+        with cluster.scope():  # several replicas: the model's variables on each
+            model = build_model()
         float32_output(model)
         if weights is not None:
             set_weights(model, analysis, weights, strict=False)
-        board = open_board(run_dir)  # TensorBoard's event files, or None
+        board = open_board(run_dir, cluster.chief)  # TensorBoard's event files, or None
         if saved is None:  # a resumed run has them already
             log_spec(board, analysis)
             log_images(board, model, data.preview, args.seed)
-        record = train(model, data, args, run_dir, saved, board)
+        record = train(model, data, args, run_dir, saved, board, cluster)
         if board is not None:
             board.close()
-    save_history(run_dir / "history.json", record)
-    plot_curves(run_dir / "curves.png", record["history"], record["stage"])
-    checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)
-    print(f"Run folder: {run_dir} (history.json, curves.png, model.safetensors)")
+    if cluster.chief:
+        save_history(run_dir / "history.json", record)
+        plot_curves(run_dir / "curves.png", record["history"], record["stage"])
+        checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)
+        print(f"Run folder: {run_dir} (history.json, curves.png, model.safetensors)")
+    cluster.report(model)  # several replicas: what each worker trained, its final weights
     return 0

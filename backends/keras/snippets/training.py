@@ -26,9 +26,18 @@ STAGES = []
 TrainError = Exception
 Data = object
 TensorBoardLog = keras.callbacks.Callback
+Cluster = object
 
 
 def fit_inputs(split, batch_size: int) -> dict:
+    return {}
+
+
+def fit_replicas(net, cluster, train, validation, args, epochs, start, callbacks) -> None:
+    pass
+
+
+def evaluate_replicas(net, strategy, test, batch_size: int) -> dict:
     return {}
 
 
@@ -205,13 +214,14 @@ def make_optimizer(stage: Stage):
     return OPTIMIZERS[stage.optimizer](learning_rate=stage.learning_rate)
 
 
-def run_stages(model, net, train, validation, args, run_dir: Path, saved, board) -> dict:
+def run_stages(model, net, train, validation, args, run_dir: Path, saved, board, cluster) -> dict:
     """Train ``net`` stage by stage; stage 2+ starts from the previous stage's best weights.
 
     ``model`` is the whole model (its flags and counts); ``net`` is what is fitted: the
     model itself, or the head on stored features. ``saved`` is last.npz's content when the
     run is resumed: finished stages and epochs are skipped; ``board`` (or None) gets each
-    epoch's logs for TensorBoard. Returns the record for history.json.
+    epoch's logs for TensorBoard. ``cluster`` says whether Keras's fit trains (one process on
+    one device) or fit_replicas (several replicas). Returns the record for history.json.
     """
     record: dict = {"history": {}, "stage": [], "epoch_seconds": [], "epoch_cpu_seconds": []}
     position = {"stage": 0, "epoch": 0, "best": None}
@@ -234,24 +244,30 @@ def run_stages(model, net, train, validation, args, run_dir: Path, saved, board)
         trainable = count_params(model.trainable_weights)
         frozen = count_params(model.non_trainable_weights)
         print(f"Stage {stage.name}: trainable params: {trainable:,}, frozen params: {frozen:,}")
-        net.compile(optimizer=make_optimizer(stage), loss=LOSS, metrics=METRICS)
+        with cluster.scope():  # several replicas: the optimizer's variables on each
+            net.compile(optimizer=make_optimizer(stage), loss=LOSS, metrics=METRICS)
+            if start > 0:
+                restore_optimizer(net, saved["optimizer"])
         timer = EpochTimer()
         keeper = BestCheckpoint(best, MONITOR) if MONITOR else None
         if start > 0:
-            restore_optimizer(net, saved["optimizer"])
             if keeper is not None:
                 keeper.best = position["best"]
             print(f"Resuming stage {stage.name} after epoch {start}")
         last = LastCheckpoint(run_dir, record, index, timer, keeper, args)
         logs = [TensorBoardLog(board, record, stage.name)] if board is not None else []
-        net.fit(
-            **fit_inputs(train, args.batch_size),
-            shuffle=isinstance(train, tuple),
-            validation_data=validation,
-            epochs=epochs,
-            initial_epoch=start,
-            callbacks=[timer, *([keeper] if keeper else []), last, *logs],
-        )
+        callbacks = [timer, *([keeper] if keeper else []), last, *logs]
+        if cluster.strategy is None:
+            net.fit(
+                **fit_inputs(train, args.batch_size),
+                shuffle=isinstance(train, tuple),
+                validation_data=validation,
+                epochs=epochs,
+                initial_epoch=start,
+                callbacks=callbacks,
+            )
+        else:
+            fit_replicas(net, cluster, train, validation, args, epochs, start, callbacks)
     if best is not None and best.exists():
         net.load_weights(best)  # evaluate the best model, as in Listing 8.13
         print(f"Restored the best weights ({MONITOR}) from {best.name}")
@@ -288,28 +304,35 @@ def extract_features(extractor, split, batch_size: int):
     return np.concatenate(features), np.concatenate(labels)
 
 
-def train__features(model, data: Data, args, run_dir: Path, saved, board):
+def train__features(model, data: Data, args, run_dir: Path, saved, board, cluster: Cluster):
     """Feature extraction (Listings 8.19-8.21): the head trains on stored base features."""
     extractor, head = split_at_base(model)
     print("Extracting features with the frozen base (train, validation, test)")
     train_features = extract_features(extractor, data.train, args.batch_size)
     validation = extract_features(extractor, data.validation, args.batch_size)
     test = extract_features(extractor, data.test, args.batch_size)
-    record = run_stages(model, head, train_features, validation, args, run_dir, saved, board)
-    return record | {"test": evaluate(head, test, args.batch_size)}
+    record = run_stages(
+        model, head, train_features, validation, args, run_dir, saved, board, cluster
+    )
+    return record | {"test": evaluate(head, test, args.batch_size, cluster)}
 
 
-def train__fit(model, data: Data, args, run_dir: Path, saved, board):
-    record = run_stages(model, model, data.train, data.validation, args, run_dir, saved, board)
-    return record | {"test": evaluate(model, data.test, args.batch_size)}
+def train__fit(model, data: Data, args, run_dir: Path, saved, board, cluster: Cluster):
+    record = run_stages(
+        model, model, data.train, data.validation, args, run_dir, saved, board, cluster
+    )
+    return record | {"test": evaluate(model, data.test, args.batch_size, cluster)}
 
 
-def evaluate(net, test, batch_size: int) -> dict | None:
+def evaluate(net, test, batch_size: int, cluster: Cluster) -> dict | None:
     """The best model on the test split, as in Listing 8.13."""
     if test is None:
         print("No test split: skipping the evaluation")
         return None
-    results = net.evaluate(**fit_inputs(test, batch_size), return_dict=True)
+    if cluster.strategy is None:
+        results = net.evaluate(**fit_inputs(test, batch_size), return_dict=True)
+    else:
+        results = evaluate_replicas(net, cluster.strategy, test, batch_size)
     results = {key: float(value) for key, value in results.items()}
     for key, value in results.items():
         print(f"Test {key}: {value:.3f}")

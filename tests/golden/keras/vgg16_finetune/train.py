@@ -11,11 +11,18 @@ history.json, curves.png, model.safetensors (specdsl's backend-neutral weights) 
 tensorboard/ (TensorBoard's event files: tensorboard --logdir RUN_DIR), and after every
 epoch last.npz (weights, optimizer state, epoch, history, random state): what --resume
 goes on from.
+
+With TF_CONFIG naming several workers (specdsl train --workers N sets it), each worker
+runs this script and they train together (tf.distribute.MultiWorkerMirroredStrategy;
+--batch-size is the global batch); the chief, worker 0, writes the run folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
+import io
 import json
 import os
 import random
@@ -29,6 +36,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 # isort: split
 # specdsl (installed): the spec, data readers, weight files, the neutral checkpoint
@@ -499,6 +507,201 @@ class TensorBoardLog(keras.callbacks.Callback):
             self.board.scalars(board_run(self.stage, "validation"), step, validation)
 
 
+# ---- several workers (TF_CONFIG) or GPUs: tf.distribute, a step of our own ----------
+
+
+@dataclass
+class Cluster:
+    """Where this process trains; ``strategy`` None: one process on one device (Keras's fit)."""
+
+    strategy: object | None = None
+    workers: int = 1  # processes (TF_CONFIG's cluster)
+    index: int = 0  # this worker's; 0 is the chief, the one that writes the run folder
+    examples: int = 0  # training examples this worker's replicas took, all epochs together
+
+    @property
+    def chief(self) -> bool:
+        return self.index == 0
+
+    def scope(self):
+        """The strategy's scope: a variable made in it lives on every replica."""
+        return self.strategy.scope() if self.strategy else contextlib.nullcontext()
+
+    def run_dir(self, args, saved, workdir: Path) -> Path:
+        """--run-dir for the chief; for another worker a folder in ``workdir`` (removed at the
+        end) that gets what the chief writes, and on --resume the chief's best checkpoints."""
+        if self.chief:
+            return args.run_dir
+        run_dir = workdir / "worker"
+        run_dir.mkdir()
+        if saved is not None:
+            for path in args.run_dir.glob("best*.weights.h5"):
+                shutil.copy(path, run_dir)
+        return run_dir
+
+    def report(self, model) -> None:
+        """Several replicas: each worker's last line, what it trained and its final weights."""
+        if self.strategy is not None:
+            line = (
+                f"Worker {self.index} of {self.workers}: trained on {self.examples:,} examples, "
+                f"weights sha256 {weights_digest(model)}"
+            )
+            print(line, file=sys.__stdout__, flush=True)
+
+
+def find_cluster() -> Cluster:
+    """TF_CONFIG's workers (MultiWorkerMirroredStrategy), else the local GPUs when there are
+    several (MirroredStrategy), else one process on one device. Called before anything else:
+    the multi-worker strategy must exist before TensorFlow runs anything."""
+    config = os.environ.get("TF_CONFIG")
+    if config:
+        try:
+            config = json.loads(config)
+            chiefs = len(config["cluster"].get("chief", []))
+            workers = chiefs + len(config["cluster"].get("worker", []))
+            kind, index = config["task"]["type"], int(config["task"]["index"])
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise TrainError(f"TF_CONFIG: not a cluster of workers ({e!r})") from None
+        if kind not in ("chief", "worker"):
+            raise TrainError(f"TF_CONFIG: task type {kind!r}; train.py runs as chief or worker")
+        if workers > 1:
+            if keras.backend.backend() != "tensorflow":
+                raise TrainError(
+                    f"TF_CONFIG: several workers need Keras's tensorflow backend, "
+                    f"not {keras.backend.backend()}"
+                )
+            index += chiefs if kind == "worker" else 0
+            return Cluster(tf.distribute.MultiWorkerMirroredStrategy(), workers, index)
+    if keras.backend.backend() == "tensorflow" and len(tf.config.list_logical_devices("GPU")) > 1:
+        return Cluster(tf.distribute.MirroredStrategy())
+    return Cluster()
+
+
+def weights_digest(model) -> str:
+    """SHA-256 of the weights as float32, in order: the same on every worker."""
+    digest = hashlib.sha256()
+    for weight in model.get_weights():
+        digest.update(np.ascontiguousarray(weight, dtype="float32").tobytes())
+    return digest.hexdigest()
+
+
+def distribute(strategy, split, batch_size: int, seed: int | None = None):
+    """A split as a distributed dataset, and its global batches per epoch.
+
+    Arrays are batched here (and shuffled with ``seed`` anew every epoch, the same order on
+    every worker); a dataset comes batched (and shuffled) by image_dataset_from_directory.
+    Every worker reads the whole split and takes its share of each global batch."""
+    if isinstance(split, tuple):
+        data = tf.data.Dataset.from_tensor_slices(split)
+        if seed is not None:
+            data = data.shuffle(len(split[0]), seed=seed)
+        split = data.batch(batch_size)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return strategy.experimental_distribute_dataset(split.with_options(options)), len(split)
+
+
+def replica_steps(net, global_batch: int):
+    """The training step and the test step of one replica on its share of a global batch.
+
+    Each returns the loss summed over its examples and their number; the compiled metrics
+    are summed over the replicas when read."""
+    loss_of = keras.losses.get(LOSS)  # the loss of each example
+
+    def train_step(images, labels):
+        with tf.GradientTape() as tape:
+            predictions = net(images, training=True)
+            per_example = loss_of(labels, predictions)
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+            if net.losses:  # the layers' regularization
+                loss += tf.nn.scale_regularization_loss(tf.add_n(net.losses))
+            scaled = net.optimizer.scale_loss(loss)  # mixed_float16: times the loss scale
+        gradients = tape.gradient(scaled, net.trainable_variables)
+        # the optimizer sums the gradients of all replicas, then applies them on each
+        net.optimizer.apply_gradients(zip(gradients, net.trainable_variables, strict=True))
+        net.compute_metrics(images, labels, predictions)
+        return tf.reduce_sum(per_example), tf.shape(per_example)[0]
+
+    def test_step(images, labels):
+        predictions = net(images, training=False)
+        per_example = loss_of(labels, predictions)
+        net.compute_metrics(images, labels, predictions)
+        return tf.reduce_sum(per_example), tf.shape(per_example)[0]
+
+    return train_step, test_step
+
+
+def on_replicas(strategy, step, batches):
+    """``step`` on every replica for a global batch of ``batches``, as one tf.function (traced
+    once): the loss summed over the global batch, its examples, and this worker's examples."""
+
+    @tf.function(input_signature=[batches.element_spec])
+    def run(batch):
+        total, count = strategy.run(step, args=batch)
+        mine = tf.add_n(strategy.experimental_local_results(count))
+        return strategy.reduce("SUM", total, None), strategy.reduce("SUM", count, None), mine
+
+    return run
+
+
+def metric_results(net) -> dict:
+    """The compiled metrics (not the loss, counted apart), read across all replicas."""
+    return {k: float(v) for k, v in net.get_metrics_result().items() if k != "loss"}
+
+
+def score_replicas(net, test_step, batches) -> dict:
+    """Loss and metrics over a distributed split (a test or validation pass)."""
+    net.reset_metrics()
+    total, count = 0.0, 0
+    for batch in batches:
+        batch_total, batch_count, _ = test_step(batch)
+        total, count = total + float(batch_total), count + int(batch_count)
+    return {"loss": total / max(count, 1)} | metric_results(net)
+
+
+def fit_replicas(net, cluster: Cluster, train, validation, args, epochs, start, callbacks):
+    """Keras's fit on several replicas: each epoch trains, validates, and calls the callbacks
+    (and fit's progress bar) with the logs fit gives them."""
+    strategy = cluster.strategy
+    train_step, test_step = replica_steps(net, args.batch_size)
+    batches, steps = distribute(strategy, train, args.batch_size, seed=args.seed)
+    train_step = on_replicas(strategy, train_step, batches)
+    if validation is not None:
+        validation, _ = distribute(strategy, validation, args.batch_size)
+        test_step = on_replicas(strategy, test_step, validation)
+    callbacks = keras.callbacks.CallbackList(
+        callbacks, add_progbar=True, model=net, verbose=1, epochs=epochs, steps=steps
+    )
+    callbacks.on_train_begin()
+    logs = {}
+    for epoch in range(start, epochs):
+        net.reset_metrics()
+        callbacks.on_epoch_begin(epoch)
+        total, count = 0.0, 0
+        for step, batch in enumerate(batches):
+            callbacks.on_train_batch_begin(step)
+            batch_total, batch_count, mine = train_step(batch)
+            total, count = total + float(batch_total), count + int(batch_count)
+            cluster.examples += int(mine)
+            callbacks.on_train_batch_end(step, {"loss": total / max(count, 1)})
+        logs = {"loss": total / max(count, 1)} | metric_results(net)
+        if validation is not None:
+            results = score_replicas(net, test_step, validation)
+            logs |= {f"val_{key}": value for key, value in results.items()}
+        callbacks.on_epoch_end(epoch, logs)
+    callbacks.on_train_end(logs)
+
+
+def evaluate_replicas(net, strategy, test, batch_size: int) -> dict:
+    """Keras's evaluate on several replicas (its order: the metrics, then the loss)."""
+    _, test_step = replica_steps(net, batch_size)
+    batches, _ = distribute(strategy, test, batch_size)
+    results = score_replicas(net, on_replicas(strategy, test_step, batches), batches)
+    return {key: value for key, value in results.items() if key != "loss"} | {
+        "loss": results["loss"]
+    }
+
+
 # ---- training -----------------------------------------------------------------------
 
 
@@ -549,13 +752,14 @@ def make_optimizer(stage: Stage):
     return OPTIMIZERS[stage.optimizer](learning_rate=stage.learning_rate)
 
 
-def run_stages(model, net, train, validation, args, run_dir: Path, saved, board) -> dict:
+def run_stages(model, net, train, validation, args, run_dir: Path, saved, board, cluster) -> dict:
     """Train ``net`` stage by stage; stage 2+ starts from the previous stage's best weights.
 
     ``model`` is the whole model (its flags and counts); ``net`` is what is fitted: the
     model itself, or the head on stored features. ``saved`` is last.npz's content when the
     run is resumed: finished stages and epochs are skipped; ``board`` (or None) gets each
-    epoch's logs for TensorBoard. Returns the record for history.json.
+    epoch's logs for TensorBoard. ``cluster`` says whether Keras's fit trains (one process on
+    one device) or fit_replicas (several replicas). Returns the record for history.json.
     """
     record: dict = {"history": {}, "stage": [], "epoch_seconds": [], "epoch_cpu_seconds": []}
     position = {"stage": 0, "epoch": 0, "best": None}
@@ -578,41 +782,52 @@ def run_stages(model, net, train, validation, args, run_dir: Path, saved, board)
         trainable = count_params(model.trainable_weights)
         frozen = count_params(model.non_trainable_weights)
         print(f"Stage {stage.name}: trainable params: {trainable:,}, frozen params: {frozen:,}")
-        net.compile(optimizer=make_optimizer(stage), loss=LOSS, metrics=METRICS)
+        with cluster.scope():  # several replicas: the optimizer's variables on each
+            net.compile(optimizer=make_optimizer(stage), loss=LOSS, metrics=METRICS)
+            if start > 0:
+                restore_optimizer(net, saved["optimizer"])
         timer = EpochTimer()
         keeper = BestCheckpoint(best, MONITOR) if MONITOR else None
         if start > 0:
-            restore_optimizer(net, saved["optimizer"])
             if keeper is not None:
                 keeper.best = position["best"]
             print(f"Resuming stage {stage.name} after epoch {start}")
         last = LastCheckpoint(run_dir, record, index, timer, keeper, args)
         logs = [TensorBoardLog(board, record, stage.name)] if board is not None else []
-        net.fit(
-            **fit_inputs(train, args.batch_size),
-            shuffle=isinstance(train, tuple),
-            validation_data=validation,
-            epochs=epochs,
-            initial_epoch=start,
-            callbacks=[timer, *([keeper] if keeper else []), last, *logs],
-        )
+        callbacks = [timer, *([keeper] if keeper else []), last, *logs]
+        if cluster.strategy is None:
+            net.fit(
+                **fit_inputs(train, args.batch_size),
+                shuffle=isinstance(train, tuple),
+                validation_data=validation,
+                epochs=epochs,
+                initial_epoch=start,
+                callbacks=callbacks,
+            )
+        else:
+            fit_replicas(net, cluster, train, validation, args, epochs, start, callbacks)
     if best is not None and best.exists():
         net.load_weights(best)  # evaluate the best model, as in Listing 8.13
         print(f"Restored the best weights ({MONITOR}) from {best.name}")
     return record
 
 
-def train(model, data: Data, args, run_dir: Path, saved, board):
-    record = run_stages(model, model, data.train, data.validation, args, run_dir, saved, board)
-    return record | {"test": evaluate(model, data.test, args.batch_size)}
+def train(model, data: Data, args, run_dir: Path, saved, board, cluster: Cluster):
+    record = run_stages(
+        model, model, data.train, data.validation, args, run_dir, saved, board, cluster
+    )
+    return record | {"test": evaluate(model, data.test, args.batch_size, cluster)}
 
 
-def evaluate(net, test, batch_size: int) -> dict | None:
+def evaluate(net, test, batch_size: int, cluster: Cluster) -> dict | None:
     """The best model on the test split, as in Listing 8.13."""
     if test is None:
         print("No test split: skipping the evaluation")
         return None
-    results = net.evaluate(**fit_inputs(test, batch_size), return_dict=True)
+    if cluster.strategy is None:
+        results = net.evaluate(**fit_inputs(test, batch_size), return_dict=True)
+    else:
+        results = evaluate_replicas(net, cluster.strategy, test, batch_size)
     results = {key: float(value) for key, value in results.items()}
     for key, value in results.items():
         print(f"Test {key}: {value:.3f}")
@@ -673,6 +888,9 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="specdsl-data-") as workdir:
         try:  # check everything before writing anything
+            cluster = find_cluster()  # first: MultiWorkerMirroredStrategy precedes TF's work
+            if not cluster.chief:
+                sys.stdout = io.StringIO()  # the chief alone prints (and each worker's report)
             analysis = load_spec()
             saved = start_run(args)  # with --resume: last.npz, whose settings fill args
             keras.utils.set_random_seed(args.seed)
@@ -681,26 +899,29 @@ def main(argv=None) -> int:
         except (TrainError, DataError, CheckpointError, SpecError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
-        run_dir = args.run_dir
+        run_dir = cluster.run_dir(args, saved, Path(workdir))  # the chief's: args.run_dir
         run_dir.mkdir(parents=True, exist_ok=True)
         if args.overwrite:
             (run_dir / LAST).unlink(missing_ok=True)
         keras.mixed_precision.set_global_policy(args.precision)  # float32 weights always
-        model = build_model()
+        with cluster.scope():  # several replicas: the model's variables on each
+            model = build_model()
         float32_output(model)
         if weights is not None:
             set_weights(model, analysis, weights, strict=False)
-        board = open_board(run_dir)  # TensorBoard's event files, or None
+        board = open_board(run_dir, cluster.chief)  # TensorBoard's event files, or None
         if saved is None:  # a resumed run has them already
             log_spec(board, analysis)
             log_images(board, model, data.preview, args.seed)
-        record = train(model, data, args, run_dir, saved, board)
+        record = train(model, data, args, run_dir, saved, board, cluster)
         if board is not None:
             board.close()
-    save_history(run_dir / "history.json", record)
-    plot_curves(run_dir / "curves.png", record["history"], record["stage"])
-    checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)
-    print(f"Run folder: {run_dir} (history.json, curves.png, model.safetensors)")
+    if cluster.chief:
+        save_history(run_dir / "history.json", record)
+        plot_curves(run_dir / "curves.png", record["history"], record["stage"])
+        checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)
+        print(f"Run folder: {run_dir} (history.json, curves.png, model.safetensors)")
+    cluster.report(model)  # several replicas: what each worker trained, its final weights
     return 0
 
 
