@@ -49,8 +49,10 @@ class TrainOptions:
 class Backend(Protocol):
     name: str
 
-    def build(self, analysis: Analysis, out: Path) -> list[Path]:
-        """Write this target's artifacts (code or a model file) for the model; return paths."""
+    def build(self, analysis: Analysis, out: Path, weights: dict | None = None) -> list[Path]:
+        """Write this target's artifacts (code or a model file) for the model; return paths.
+        ``weights`` (canonical tensors, every weight of the model) go with them in the
+        target's own format (``specdsl build --weights``)."""
         ...
 
     def train(self, analysis: Analysis, options: TrainOptions) -> Path:
