@@ -48,6 +48,7 @@ def _infer_graph(spec: ir.ModelSpec, diags: Diagnostics) -> list[LayerInfo]:
     shapes: dict[str, Shape] = {ir.INPUT: tuple(spec.input_shape)}
     lines = {layer.name: layer.span.line for layer in spec.layers if layer.span}
     layers: list[LayerInfo] = []
+    rules: dict = {}  # a layer's settings and input shape -> its Rule (long specs repeat them)
     prev = ir.INPUT
     for layer in spec.layers:
         sources = layer.inputs or (prev,)
@@ -56,7 +57,7 @@ def _infer_graph(spec: ir.ModelSpec, diags: Diagnostics) -> list[LayerInfo]:
         if ir.kind_of(layer).merge:
             info, out = _infer_merge(layer, sources, shapes, lines, diags)
         else:
-            info, out = _infer_layer(layer, shapes[sources[0]], diags)
+            info, out = _infer_layer(layer, shapes[sources[0]], diags, rules)
         if info is None:
             break
         info.inputs = tuple(sources)
@@ -100,14 +101,32 @@ def _warn_dangling(layers: list[LayerInfo], diags: Diagnostics) -> None:
             )
 
 
-def _infer_layer(layer, shape: Shape, diags: Diagnostics) -> tuple[LayerInfo | None, Shape | None]:
+_NOT_SETTINGS = frozenset({"name", "span", "inputs"})  # what leaves a layer's rule unchanged
+
+
+def _infer_layer(
+    layer, shape: Shape, diags: Diagnostics, rules: dict | None = None
+) -> tuple[LayerInfo | None, Shape | None]:
     if isinstance(layer, ir.Base):
         return _infer_base(layer, shape, diags)
+    key = None
+    if rules is not None:
+        settings = tuple(v for k, v in layer.__dict__.items() if k not in _NOT_SETTINGS)
+        key = (type(layer), shape, settings)
+        try:
+            r = rules.get(key)
+        except TypeError:  # a setting that cannot be a key: infer it every time
+            key = r = None
+        if r is not None:
+            info = LayerInfo(layer, shape, r.output, r.weights, r.macs, geometry=r.geometry)
+            return info, r.output
     try:
         r = infer(layer, shape)
     except ShapeError as e:
         diags.error(f"{layer.name}: {e}", layer.span, hint=e.hint)
         return None, None
+    if key is not None:
+        rules[key] = r
     return LayerInfo(layer, shape, r.output, r.weights, r.macs, geometry=r.geometry), r.output
 
 

@@ -33,7 +33,7 @@ from specdsl import api  # noqa: E402
 from specdsl.check.analyze import analyze  # noqa: E402
 from specdsl.diagnostics import Diagnostic, Diagnostics  # noqa: E402
 from specdsl.syntax import parse  # noqa: E402
-from specdsl.syntax.blocks import take_blocks  # noqa: E402
+from specdsl.syntax.blocks import Taken, take_blocks  # noqa: E402
 from specdsl.syntax.errors import to_diagnostic  # noqa: E402
 from specdsl.syntax.grammar import parser  # noqa: E402
 
@@ -100,7 +100,7 @@ def old_diagnose(text: str) -> list[Diagnostic]:
     tree, errors, failed = old_parse_tree(text)
     diags = Diagnostics()
     diags.extend(errors)
-    spec, diags = parse._lower(tree, diags, failed, text, "bench.spec", None)
+    spec, diags = parse._lower(tree, diags, failed, Taken(), "bench.spec", None)
     if spec is not None and (spec.input_shape is not None or not diags.has_errors):
         try:
             analyze(spec, diags)
