@@ -115,13 +115,12 @@ def train_source(analysis: Analysis) -> str:
         training = ["split_at_base", "extract_features", "train__features"]
     else:
         training = ["train__fit"]
-    runtime = "get_weights, set_weights" if base else "get_weights"
     files = (
         "from specdsl.weights.files import read_base_weights\n"
         "from specdsl.weights.keras_files import imagenet_weights_file\n"
     )
     imports = IMPORTS.format(
-        runtime=f"from specdsl.backends.keras.runtime import {runtime}",
+        runtime="from specdsl.backends.keras.runtime import get_weights, set_weights",
         keras_files=files if base else "",
     )
     constants = [
@@ -141,8 +140,8 @@ def train_source(analysis: Analysis) -> str:
         _banner("data"),
         *pick("keras", "data_loading", DATA),
     ]
-    if base:
-        chunks += [_banner("pretrained base"), *pick("keras", "run", ["base_weights"])]
+    weights = pick("keras", "run", [f"base_weights{variant}"], rename=_plain("base_weights"))
+    chunks += [_banner("pretrained base"), *weights] if base else weights
     chunks += [
         _banner("the last checkpoint: what --resume goes on from"),
         *pick("keras", "training", CHECKPOINT),
@@ -155,7 +154,7 @@ def train_source(analysis: Analysis) -> str:
         *pick("keras", "training", ["make_optimizer", "run_stages"]),
         *pick("keras", "training", [*training, "evaluate"], rename=_plain("train")),
         _banner("results"),
-        *pick("keras", "run", [*RESULTS, f"main{variant}"], rename=_plain("main")),
+        *pick("keras", "run", [*RESULTS, "main"]),
         'if __name__ == "__main__":\n    sys.exit(main())',
     ]
     return "\n\n\n".join(chunks) + "\n"

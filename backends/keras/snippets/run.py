@@ -43,6 +43,10 @@ def build_model():
     return keras.Sequential()
 
 
+def base_weights(analysis, args):
+    return None
+
+
 def load_data(folder: Path, batch_size: int, limit: int | None, seed: int, workdir: Path):
     return None
 
@@ -113,9 +117,14 @@ def load_spec():
     return analysis
 
 
-def base_weights(analysis, override: Path | None):
+def base_weights__plain(analysis, args):
+    """No pretrained base: every weight starts from Keras's initializers."""
+    return None
+
+
+def base_weights__base(analysis, args):
     """The pretrained base's weights (specdsl's canonical keys), or None for a random start."""
-    source = override if override is not None else BASE_WEIGHTS
+    source = args.weights if args.weights is not None else BASE_WEIGHTS
     if source is None:
         return None
     path = imagenet_weights_file(BASE_ARCH) if source == "imagenet" else Path(source)
@@ -170,7 +179,7 @@ def plot_curves(path: Path, history: dict, stages: list[str]) -> None:
     os.replace(tmp, path)
 
 
-def main__plain(argv=None) -> int:
+def main(argv=None) -> int:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="specdsl-data-") as workdir:
         try:  # check everything before writing anything
@@ -181,6 +190,7 @@ def main__plain(argv=None) -> int:
             saved = start_run(args)  # with --resume: last.npz, whose settings fill args
             keras.utils.set_random_seed(args.seed)
             data = load_data(args.data, args.batch_size, args.limit, args.seed, Path(workdir))
+            weights = base_weights(analysis, args)  # a pretrained base's, or None
         except (TrainError, DataError, CheckpointError, SpecError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
@@ -192,46 +202,7 @@ def main__plain(argv=None) -> int:
         with cluster.scope():  # several replicas: the model's variables on each
             model = build_model()
         float32_output(model)
-        board = open_board(run_dir, cluster.chief)  # TensorBoard's event files, or None
-        if saved is None:  # a resumed run has them already
-            log_spec(board, analysis)
-            log_images(board, model, data.preview, args.seed)
-        record = train(model, data, args, run_dir, saved, board, cluster)
-        if board is not None:
-            board.close()
-    if cluster.chief:
-        save_history(run_dir / "history.json", record)
-        plot_curves(run_dir / "curves.png", record["history"], record["stage"])
-        checkpoint.save(run_dir / "model.safetensors", get_weights(model, analysis), analysis)
-        print(f"Run folder: {run_dir} (history.json, curves.png, model.safetensors)")
-    cluster.report(model)  # several replicas: what each worker trained, its final weights
-    return 0
-
-
-def main__base(argv=None) -> int:
-    args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="specdsl-data-") as workdir:
-        try:  # check everything before writing anything
-            cluster = find_cluster()  # first: MultiWorkerMirroredStrategy precedes TF's work
-            if not cluster.chief:
-                sys.stdout = io.StringIO()  # the chief alone prints (and each worker's report)
-            analysis = load_spec()
-            saved = start_run(args)  # with --resume: last.npz, whose settings fill args
-            keras.utils.set_random_seed(args.seed)
-            data = load_data(args.data, args.batch_size, args.limit, args.seed, Path(workdir))
-            weights = base_weights(analysis, args.weights)
-        except (TrainError, DataError, CheckpointError, SpecError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 1
-        run_dir = cluster.run_dir(args, saved, Path(workdir))  # the chief's: args.run_dir
-        run_dir.mkdir(parents=True, exist_ok=True)
-        if args.overwrite:
-            (run_dir / LAST).unlink(missing_ok=True)
-        keras.mixed_precision.set_global_policy(args.precision)  # float32 weights always
-        with cluster.scope():  # several replicas: the model's variables on each
-            model = build_model()
-        float32_output(model)
-        if weights is not None:
+        if weights is not None:  # the base's only: strict=False
             set_weights(model, analysis, weights, strict=False)
         board = open_board(run_dir, cluster.chief)  # TensorBoard's event files, or None
         if saved is None:  # a resumed run has them already

@@ -41,7 +41,7 @@ import tensorflow as tf
 # isort: split
 # specdsl (installed): the spec, data readers, weight files, the neutral checkpoint
 from specdsl.api import load
-from specdsl.backends.keras.runtime import get_weights
+from specdsl.backends.keras.runtime import get_weights, set_weights
 from specdsl.check.diagnostics import SpecError
 from specdsl.data import DataError, detect
 from specdsl.data.folders import check_classes, scan_image_folder
@@ -222,6 +222,11 @@ def fit_inputs(split, batch_size: int) -> dict:
     if isinstance(split, tuple):  # arrays: Keras batches (and, in fit, shuffles) them
         return {"x": split[0], "y": split[1], "batch_size": batch_size}
     return {"x": split}  # a dataset: batched (and shuffled) by image_dataset_from_directory
+
+
+def base_weights(analysis, args):
+    """No pretrained base: every weight starts from Keras's initializers."""
+    return None
 
 
 # ---- the last checkpoint: what --resume goes on from --------------------------------
@@ -844,6 +849,7 @@ def main(argv=None) -> int:
             saved = start_run(args)  # with --resume: last.npz, whose settings fill args
             keras.utils.set_random_seed(args.seed)
             data = load_data(args.data, args.batch_size, args.limit, args.seed, Path(workdir))
+            weights = base_weights(analysis, args)  # a pretrained base's, or None
         except (TrainError, DataError, CheckpointError, SpecError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
@@ -855,6 +861,8 @@ def main(argv=None) -> int:
         with cluster.scope():  # several replicas: the model's variables on each
             model = build_model()
         float32_output(model)
+        if weights is not None:  # the base's only: strict=False
+            set_weights(model, analysis, weights, strict=False)
         board = open_board(run_dir, cluster.chief)  # TensorBoard's event files, or None
         if saved is None:  # a resumed run has them already
             log_spec(board, analysis)

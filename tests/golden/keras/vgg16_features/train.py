@@ -233,9 +233,9 @@ def fit_inputs(split, batch_size: int) -> dict:
 # ---- pretrained base ----------------------------------------------------------------
 
 
-def base_weights(analysis, override: Path | None):
+def base_weights(analysis, args):
     """The pretrained base's weights (specdsl's canonical keys), or None for a random start."""
-    source = override if override is not None else BASE_WEIGHTS
+    source = args.weights if args.weights is not None else BASE_WEIGHTS
     if source is None:
         return None
     path = imagenet_weights_file(BASE_ARCH) if source == "imagenet" else Path(source)
@@ -899,7 +899,7 @@ def main(argv=None) -> int:
             saved = start_run(args)  # with --resume: last.npz, whose settings fill args
             keras.utils.set_random_seed(args.seed)
             data = load_data(args.data, args.batch_size, args.limit, args.seed, Path(workdir))
-            weights = base_weights(analysis, args.weights)
+            weights = base_weights(analysis, args)  # a pretrained base's, or None
         except (TrainError, DataError, CheckpointError, SpecError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
@@ -911,7 +911,7 @@ def main(argv=None) -> int:
         with cluster.scope():  # several replicas: the model's variables on each
             model = build_model()
         float32_output(model)
-        if weights is not None:
+        if weights is not None:  # the base's only: strict=False
             set_weights(model, analysis, weights, strict=False)
         board = open_board(run_dir, cluster.chief)  # TensorBoard's event files, or None
         if saved is None:  # a resumed run has them already
