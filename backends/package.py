@@ -8,6 +8,7 @@ into the run folder (see :mod:`specdsl.backends.launch`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from specdsl.backends.registry import BackendError
@@ -35,7 +36,26 @@ def with_spec(analysis: Analysis, code: dict[str, str], *, comments: bool) -> di
     return {**code, spec_file_name(analysis): spec_text(analysis, comments=comments)}
 
 
-def write_files(files: dict[str, str], out: Path) -> list[Path]:
+def write_package(
+    analysis: Analysis,
+    out: Path,
+    sources: Callable[..., dict[str, str]],
+    weights: dict | None = None,
+    weights_file: tuple[str, Callable[[Analysis, dict], bytes]] | None = None,
+) -> list[Path]:
+    """What ``specdsl build`` writes for a code target: ``sources(analysis, train=...)``, the
+    package's text (no train.py for a spec without a loss: a model to run), and with
+    ``weights`` (canonical tensors) the target's own weights file, ``weights_file`` being its
+    name and the function that makes its bytes. All files or none."""
+    trains = bool(analysis.spec.training.loss)
+    files: dict[str, str | bytes] = dict(sources(analysis, train=trains))
+    if weights is not None and weights_file is not None:
+        name, make = weights_file
+        files[name] = make(analysis, weights)
+    return write_files(files, out)
+
+
+def write_files(files: dict[str, str | bytes], out: Path) -> list[Path]:
     """Write the package into ``out`` (made if missing): all files or none, each atomically
     (:func:`specdsl.fileio.write_all`); their paths, in order. An unwritable ``out`` is one
     BackendError line."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from specdsl.backends.package import with_spec, write_files
+from specdsl.backends.package import with_spec
+from specdsl.backends.package import write_package as write_package_files
 from specdsl.backends.pytorch.data import data_source
 from specdsl.backends.pytorch.model import model_source
 from specdsl.backends.pytorch.train import train_source
@@ -49,11 +50,7 @@ def weights_file(analysis: Analysis, tensors: dict) -> bytes:
 
 
 def write_package(analysis: Analysis, out: Path, weights: dict | None = None) -> list[Path]:
-    """Write the package into ``out``: all files or none, nothing if any cannot be made.
-
-    A spec without a loss gets no train.py; ``weights`` (canonical tensors) adds ``model.pt``."""
-    trains = bool(analysis.spec.training.loss)
-    files: dict[str, str | bytes] = dict(package_sources(analysis, train=trains))
-    if weights is not None:
-        files[WEIGHTS_FILE] = weights_file(analysis, weights)
-    return write_files(files, out)
+    """The package in ``out`` (:func:`specdsl.backends.package.write_package`); ``weights``
+    adds ``model.pt``."""
+    own = (WEIGHTS_FILE, weights_file)
+    return write_package_files(analysis, out, package_sources, weights, own)
