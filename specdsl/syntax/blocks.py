@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from specdsl import ir
 from specdsl.diagnostics import Diagnostic
-from specdsl.syntax.errors import statement_chunks
+from specdsl.syntax.errors import placed_chunks
 from specdsl.syntax.format_comments import comment_start
 
 # A text with neither a block nor a loop skips the work (one regex scan).
@@ -71,19 +71,13 @@ def take_blocks(text: str) -> tuple[str, Taken]:
     out = list(text)
     header: int | None = None
     header_span: ir.Span | None = None
-    line, line_start, counted = 1, 0, 0
-    for start, end in statement_chunks(text):
-        newlines = text.count("\n", counted, start)
-        if newlines:
-            line += newlines
-            line_start = text.rindex("\n", counted, start) + 1
-        counted = start
+    for start, end, line, line_column in placed_chunks(text):
         raw = text[start:end]
         body = _without_comment(raw).rstrip()
         if not body.strip():
             continue
         lead = len(body) - len(body.lstrip())
-        column = start - line_start + 1 + lead
+        column = line_column + lead
         span = ir.Span(
             line=line, column=column, end_line=line, end_column=column + len(body) - lead
         )

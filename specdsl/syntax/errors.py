@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -93,6 +94,20 @@ def statement_chunks(text: str) -> list[tuple[int, int]]:
             start = pos = i + 1
     chunks.append((start, n))
     return chunks
+
+
+def placed_chunks(text: str) -> Iterator[tuple[int, int, int, int]]:
+    """Each piece of :func:`statement_chunks` with the line and column (1-based) it starts
+    at: (start, end, line, column). Newlines are counted between pieces only, so the whole
+    text is counted once."""
+    line, line_start, counted = 1, 0, 0
+    for start, end in statement_chunks(text):
+        newlines = text.count("\n", counted, start)
+        if newlines:
+            line += newlines
+            line_start = text.rindex("\n", counted, start) + 1
+        counted = start
+        yield start, end, line, start - line_start + 1
 
 
 def is_blank(piece: str) -> bool:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from specdsl import ir
 from specdsl.diagnostics import Diagnostic, Diagnostics, SpecError
 from specdsl.syntax.blocks import Taken, take_blocks
-from specdsl.syntax.errors import diagnose_statement, statement_chunks
+from specdsl.syntax.errors import diagnose_statement, placed_chunks
 from specdsl.syntax.grammar import parse_slice
 from specdsl.syntax.lower import Lowerer
 from specdsl.syntax.moved import Repeat, moved_tree
@@ -64,14 +64,7 @@ class _Statements:
         text = self.text
         run: list[tuple] = []  # (start, end, line, column, piece) not parsed yet
         pending: set[str] = set()
-        line, line_start, counted = 1, 0, 0
-        for start, end in statement_chunks(text):
-            newlines = text.count("\n", counted, start)
-            if newlines:
-                line += newlines
-                line_start = text.rindex("\n", counted, start) + 1
-            counted = start
-            column = start - line_start + 1
+        for start, end, line, column in placed_chunks(text):
             piece = text[start:end] + ("\n" if text.startswith("\n", end) else "")
             if piece in pending or piece in self.seen:
                 if run:  # statements stay in order: the run before this piece first
