@@ -12,18 +12,14 @@ syntax. Run it again when a lecture spec changes: ``python tests/lsp/textmate/wr
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
-LECTURE = (
-    "mnist_convnet",
-    "dogs_cats_scratch",
-    "dogs_cats_aug",
-    "vgg16_features",
-    "vgg16_features_aug",
-    "vgg16_finetune",
-)
+sys.path.insert(0, str(ROOT))  # run as a script: tests.conftest from the checkout
+
+from tests.conftest import LECTURE_NAMES as LECTURE  # noqa: E402  (the six, named once)
 
 KEYWORD = "keyword.other.specdsl"
 LAYER = "storage.type.layer.specdsl"
