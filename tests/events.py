@@ -3,7 +3,10 @@ the small two-stage MNIST spec both backends' TensorBoard tests train."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 # Two stages (per-stage runs, two learning rates), a validation split (the checkpoint's
 # monitor) and an augmentation, on real MNIST in seconds.
@@ -59,3 +62,19 @@ def read_events(folder: Path) -> dict[str, dict[str, list]]:
                 values.append((event.step, value))
             out.setdefault(run.replace("\\", "/"), {})[tag] = values
     return out
+
+
+def assert_stage_epochs(events: dict[str, dict[str, list]], run: Path) -> None:
+    """STAGED_MNIST's run as both backends must log it: a train and a validation run per
+    stage, each epoch's loss and accuracy equal to history.json's, the learning rate (of the
+    training side only) as the stage set it."""
+    assert set(events) == {"first/train", "first/validation", "second/train", "second/validation"}
+    history = json.loads((run / "history.json").read_text())["history"]
+    for step, stage, rate in ((1, "first", 1e-3), (2, "second", 1e-4)):
+        logged, validation = events[f"{stage}/train"], events[f"{stage}/validation"]
+        for name in ("loss", "accuracy"):
+            assert logged[f"epoch_{name}"] == [(step, pytest.approx(history[name][step - 1]))]
+            expected = [(step, pytest.approx(history[f"val_{name}"][step - 1]))]
+            assert validation[f"epoch_{name}"] == expected
+        assert logged["epoch_learning_rate"] == [(step, pytest.approx(rate))]
+        assert "epoch_learning_rate" not in validation

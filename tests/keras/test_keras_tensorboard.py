@@ -3,11 +3,9 @@ TensorBoard's own reader; a missing tensorboard turns the logs off without stopp
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.events import STAGED_MNIST, read_events
+from tests.events import STAGED_MNIST, assert_stage_epochs, read_events
 from tests.keras.helpers import run_cli
 
 pytest.importorskip("keras", reason="Keras is not installed (pip install specdsl[keras])")
@@ -29,16 +27,7 @@ def train(tmp_path, data, *extra, env=None):
 def test_events_hold_each_stage_epoch_the_spec_and_training_images(shared_data, tmp_path):
     run, _ = train(tmp_path, shared_data / "mnist", "--limit", "600")
     events = read_events(run / "tensorboard")
-    assert set(events) == {"first/train", "first/validation", "second/train", "second/validation"}
-    history = json.loads((run / "history.json").read_text())["history"]
-    for step, stage, rate in ((1, "first", 1e-3), (2, "second", 1e-4)):
-        logged, validation = events[f"{stage}/train"], events[f"{stage}/validation"]
-        for name in ("loss", "accuracy"):
-            assert logged[f"epoch_{name}"] == [(step, pytest.approx(history[name][step - 1]))]
-            expected = [(step, pytest.approx(history[f"val_{name}"][step - 1]))]
-            assert validation[f"epoch_{name}"] == expected
-        assert logged["epoch_learning_rate"] == [(step, pytest.approx(rate))]
-        assert "epoch_learning_rate" not in validation
+    assert_stage_epochs(events, run)  # what both backends log per epoch
     first = events["first/train"]
     [(step, spec)] = first["spec"]
     assert step == 0 and spec.splitlines()[0] == "    model tb_mnist"

@@ -4,11 +4,10 @@ TensorBoard's own reader; a missing tensorboard turns the logs off without stopp
 from __future__ import annotations
 
 import importlib.util
-import json
 
 import pytest
 
-from tests.events import STAGED_MNIST, read_events
+from tests.events import STAGED_MNIST, assert_stage_epochs, read_events
 from tests.pytorch.helpers import run_cli
 
 if importlib.util.find_spec("torch") is None or importlib.util.find_spec("torchvision") is None:
@@ -31,16 +30,7 @@ def train(tmp_path, data, *extra, env=None):
 def test_events_hold_each_stage_epoch_the_spec_and_training_images(shared_data, tmp_path):
     run, _ = train(tmp_path, shared_data / "mnist", "--limit", "600")
     events = read_events(run / "tensorboard")
-    assert set(events) == {"first/train", "first/validation", "second/train", "second/validation"}
-    history = json.loads((run / "history.json").read_text())["history"]
-    for step, stage, rate in ((1, "first", 1e-3), (2, "second", 1e-4)):
-        logged, validation = events[f"{stage}/train"], events[f"{stage}/validation"]
-        for name in ("loss", "accuracy"):
-            assert logged[f"epoch_{name}"] == [(step, pytest.approx(history[name][step - 1]))]
-            expected = [(step, pytest.approx(history[f"val_{name}"][step - 1]))]
-            assert validation[f"epoch_{name}"] == expected
-        assert logged["epoch_learning_rate"] == [(step, pytest.approx(rate))]
-        assert "epoch_learning_rate" not in validation
+    assert_stage_epochs(events, run)  # what both backends log per epoch
     first = events["first/train"]
     [(step, spec)] = first["spec/text_summary"]  # torch.utils.tensorboard's text tags
     assert step == 0 and spec.splitlines()[0] == "    model tb_mnist"
