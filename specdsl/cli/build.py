@@ -44,7 +44,7 @@ def build(
         except WeightFileError as e:
             fail(str(e), EXIT_SPEC)
     try:
-        paths = target.build(a, out_dir) if tensors is None else target.build(a, out_dir, tensors)
+        paths = target.build(a, out_dir, tensors)
     except (registry.BackendError, OutputError, CheckpointError) as e:
         fail(str(e), EXIT_SPEC)
     except ImportError as e:  # --weights writes the target's own file: it needs its framework
