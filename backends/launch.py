@@ -76,6 +76,12 @@ def launch(
     return run_dir
 
 
+def script_env(defaults: dict[str, str]) -> dict[str, str]:
+    """train.py's environment: ``defaults`` under the caller's, unbuffered output (the
+    progress lines as they come) and no __pycache__ in the run folder."""
+    return defaults | dict(os.environ) | {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def run_script(
     cmd: list[str], defaults: dict[str, str], hidden: tuple[str, ...], after_error: bool = True
 ):
@@ -84,11 +90,8 @@ def run_script(
 
     Returns that line's message (or None) and the exit code.
     """
-    env = defaults | dict(os.environ)
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # no __pycache__ in the run folder
     error = None
-    with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env) as proc:
+    with subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=script_env(defaults)) as proc:
         for line in proc.stderr:
             if line.startswith("error: ") and error is None:
                 error = line[len("error: ") :].strip()
@@ -109,8 +112,7 @@ def run_workers(processes: list[tuple[list[str], dict[str, str]]], defaults, hid
     (MultiWorkerMirroredStrategy would wait for it forever); none outlives this function.
     Returns the failed worker's 'error:' message (or None) and its exit code.
     """
-    base = defaults | dict(os.environ)
-    base |= {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    base = script_env(defaults)
     errors: list[str | None] = [None] * len(processes)
     tails = [collections.deque(maxlen=20) for _ in processes]  # each worker's last stderr lines
     outputs: list[list[str]] = [[] for _ in processes]  # the stdout of the workers but the chief
